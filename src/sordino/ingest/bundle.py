@@ -1,0 +1,116 @@
+"""The ScanBundle: the one format every source of findings converts to.
+
+sordino's own analyzers, the SARIF importer and the CycloneDX importer all
+produce a ``ScanBundle``; the ingest service is the only thing that reads one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+BUNDLE_SCHEMA_VERSION = 1
+
+Severity = Literal["critical", "high", "medium", "low"]
+FindingType = Literal[
+    "vuln", "secret", "extscan", "oss_vuln", "package", "container", "insight"
+]
+
+
+class DataflowStep(BaseModel):
+    """One step of a source-to-sink flow; the last step is the sink."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file_name: str = ""
+    line_number: int = 0
+    method_name: str = ""
+    short_method_name: str = ""
+    class_name: str = ""
+    code: str = ""
+    method_tags: list[dict[str, str]] = Field(default_factory=list)
+    parameter_tags: list[dict[str, str]] = Field(default_factory=list)
+
+
+class FindingRecord(BaseModel):
+    """A finding as an analyzer or importer reports it, before identity."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: FindingType = "vuln"
+    rule_id: str
+    title: str
+    description: str = ""
+    severity: Severity = "medium"
+    cvss_score: float | None = None
+    category: str = ""
+    cwe: list[int] = Field(default_factory=list)
+    owasp_2017: str = ""
+    owasp_2021: str = ""
+    language: str = ""
+    file: str = ""
+    line: int = 0
+    end_line: int = 0
+    snippet: str = ""
+    fingerprint: str | None = None
+    source_method: str = ""
+    sink_method: str = ""
+    dataflow: list[DataflowStep] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict)
+    details: dict[str, Any] = Field(default_factory=dict)
+    remediation: str = ""
+    fixes: list[dict[str, Any]] = Field(default_factory=list)
+    suppressed: bool = False
+    reachable: bool | None = None
+    engine: str = ""
+
+
+class PackageRecord(BaseModel):
+    """A dependency found in a manifest or lockfile, named by its purl."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    purl: str
+    type: str = ""
+    namespace: str = ""
+    name: str
+    version: str = ""
+    license: str = ""
+    direct: bool = True
+    location: str = ""
+
+
+class EngineFailure(BaseModel):
+    """An engine that could not give a result, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    engine: str
+    reason: Literal["missing", "crashed", "timeout", "unsupported", "no_data"]
+    message: str = ""
+
+
+class ScanBundle(BaseModel):
+    """Everything one scan produced, ready for ingest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[1] = BUNDLE_SCHEMA_VERSION
+    app: str
+    app_name: str = ""
+    version: str = ""
+    branch: str = ""
+    tags: dict[str, str] = Field(default_factory=dict)
+    language: str = ""
+    languages: list[str] = Field(default_factory=list)
+    platform: str = ""
+    source: str = "sordino"
+    agent: str = ""
+    started_at: dt.datetime | None = None
+    completed_at: dt.datetime | None = None
+    failures: list[EngineFailure] = Field(default_factory=list)
+    stats: dict[str, Any] = Field(default_factory=dict)
+    findings: list[FindingRecord] = Field(default_factory=list)
+    packages: list[PackageRecord] = Field(default_factory=list)
