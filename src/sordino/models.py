@@ -7,5 +7,6 @@ from sordino.rbac import models as rbac
 from sordino.sca import models as sca
 from sordino.scans import models as scans
 from sordino.tokens import models as tokens
+from sordino.vulndb import models as vulndb
 
-__all__ = ["apps", "findings", "orgs", "rbac", "sca", "scans", "tokens"]
+__all__ = ["apps", "findings", "orgs", "rbac", "sca", "scans", "tokens", "vulndb"]
