@@ -97,7 +97,7 @@ class ScanBundle(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[1] = BUNDLE_SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     app: str
     app_name: str = ""
     version: str = ""

@@ -14,7 +14,7 @@ target_metadata = Base.metadata
 def run() -> None:
     """Run migrations online, in one transaction."""
     url = context.config.get_main_option("sqlalchemy.url")
-    assert url is not None  # noqa: S101
+    assert url is not None
     connectable = context.config.attributes.get("connection")
     if connectable is None:
         engine = create_engine(url)

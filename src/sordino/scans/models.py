@@ -24,9 +24,7 @@ class Scan(Base):
         ForeignKey("orgs.id", ondelete="CASCADE"), index=True
     )
     app_pk: Mapped[int] = mapped_column(ForeignKey("apps.pk", ondelete="CASCADE"))
-    polyglot_scan_id: Mapped[int | None] = mapped_column(
-        ID, default=None, index=True
-    )
+    polyglot_scan_id: Mapped[int | None] = mapped_column(ID, default=None, index=True)
     status: Mapped[str] = mapped_column(String(16), default="completed")
     version: Mapped[str] = mapped_column(String(255), default="")
     branch: Mapped[str] = mapped_column(String(255), default="")

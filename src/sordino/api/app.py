@@ -1,0 +1,67 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+
+from sordino import __version__
+from sordino.api import errors
+from sordino.api.middleware import BodyLimit, RequestId
+from sordino.config import Settings, get_settings
+from sordino.db import Database
+from sordino.logs import configure
+from sordino.routers import ROUTERS
+
+PREFIX = "/api/v4"
+log = structlog.get_logger()
+
+
+def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
+    """Build the API for ``settings``; migrations are applied before serving."""
+    settings = settings or get_settings()
+    configure(settings.log_format, settings.log_level)
+    db = Database(settings.resolved_database_url)
+    if migrate:
+        db.upgrade()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        log.info("server.started", database=db.engine.dialect.name)
+        yield
+        db.engine.dispose()
+
+    app = FastAPI(
+        title="sordino",
+        version=__version__,
+        description="Self-hosted application security, Qwiet API v4 compatible.",
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.signing_key = settings.signing_key()
+    errors.install(app)
+    api = APIRouter(prefix=PREFIX)
+    for router in ROUTERS:
+        api.include_router(router)
+    app.include_router(api)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, bool]:
+        return {"ok": True}
+
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(
+        BodyLimit,
+        max_json=settings.max_json_bytes,
+        max_upload=settings.max_body_bytes,
+    )
+    app.add_middleware(RequestId)
+    return app

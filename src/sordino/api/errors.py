@@ -1,0 +1,151 @@
+"""The API's one error shape and the exceptions that produce it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger()
+
+_CODES = {
+    400: "VALIDATION_FAILED",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "VALIDATION_FAILED",
+    429: "TOO_MANY_REQUESTS",
+    500: "INTERNAL_ERROR",
+    503: "UNAVAILABLE",
+    507: "INSUFFICIENT_STORAGE",
+}
+
+
+class ApiError(Exception):
+    """An error the client caused or must know about, with its HTTP status."""
+
+    status = 400
+    code = "BAD_REQUEST"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        validation_errors: list[str] | None = None,
+        status: int | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.validation_errors = validation_errors or []
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+
+
+class ValidationFailed(ApiError):
+    """A request whose parameters or body are not acceptable."""
+
+    status = 400
+    code = "VALIDATION_FAILED"
+
+
+class Unauthorized(ApiError):
+    """No valid token accompanied the request."""
+
+    status = 401
+    code = "UNAUTHORIZED"
+
+
+class Forbidden(ApiError):
+    """The token is valid but lacks the scope the operation needs."""
+
+    status = 403
+    code = "FORBIDDEN"
+
+
+class NotFound(ApiError):
+    """The resource does not exist, or belongs to another org."""
+
+    status = 404
+    code = "NOT_FOUND"
+
+
+class Conflict(ApiError):
+    """The change collides with the stored state (a stale version, a taken name)."""
+
+    status = 409
+    code = "CONFLICT"
+
+
+def error_body(
+    status: int,
+    message: str,
+    validation_errors: list[str] | None = None,
+    code: str = "",
+) -> dict[str, Any]:
+    """The error envelope: ``ok``, ``code``, ``message``, ``validation_errors``."""
+    return {
+        "ok": False,
+        "code": code or _CODES.get(status, "ERROR"),
+        "message": message,
+        "validation_errors": validation_errors or [],
+    }
+
+
+def error_response(
+    status: int,
+    message: str,
+    validation_errors: list[str] | None = None,
+    code: str = "",
+) -> JSONResponse:
+    """A JSON response carrying the error envelope."""
+    return JSONResponse(
+        error_body(status, message, validation_errors, code), status_code=status
+    )
+
+
+def _describe(error: dict[str, Any]) -> str:
+    where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+    return f"{where or 'body'}: {error.get('msg', 'invalid')}"
+
+
+async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.message, exc.validation_errors, exc.code)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [_describe(e) for e in exc.errors()]
+    return error_response(400, "the request is not valid", problems)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    message = exc.detail if isinstance(exc.detail, str) else "request failed"
+    if exc.status_code == 404:
+        message = "no such resource"
+    return error_response(exc.status_code, message)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("request.failed", path=request.url.path, error=type(exc).__name__)
+    return error_response(500, "internal error; the server log has the details")
+
+
+def install(app: FastAPI) -> None:
+    """Route every exception through the one error shape."""
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

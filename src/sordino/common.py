@@ -1,0 +1,30 @@
+"""Small helpers shared by several domains."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+APP_ID_PATTERN = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9_:.-]*[a-zA-Z0-9])?$")
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` merged into a copy of ``base``; nested objects merge key by key."""
+    merged = dict(base)
+    for key, value in override.items():
+        current = merged.get(key)
+        if isinstance(current, dict) and isinstance(value, dict):
+            merged[key] = deep_merge(current, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def iso(moment: Any) -> str:
+    """An ISO-8601 UTC string (``Z`` suffix) for a datetime; ``""`` for None."""
+    if moment is None:
+        return ""
+    text: str = moment.isoformat()
+    if moment.tzinfo is None:
+        text += "Z"
+    return text.replace("+00:00", "Z")

@@ -1,0 +1,18 @@
+"""Every API router, registered explicitly in one place."""
+
+from fastapi import APIRouter
+
+from sordino.apps import routes as apps
+from sordino.orgs import routes as orgs
+from sordino.tokens import routes as tokens
+
+ROUTERS: tuple[APIRouter, ...] = (
+    apps.router,
+    apps.groups,
+    apps.labels,
+    orgs.router,
+    orgs.autofix,
+    tokens.router,
+    tokens.scopes,
+    tokens.users,
+)

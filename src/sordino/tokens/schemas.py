@@ -1,0 +1,17 @@
+"""Bodies of the token operations."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class TokenCreate(BaseModel):
+    """A token to issue."""
+
+    label: str = Field(min_length=1, max_length=255)
+    description: str = Field(default="", max_length=2000)
+    role_id: str = Field(min_length=1, max_length=64)
+    token_type: Literal["access", "integration"] = "access"  # noqa: S105
+    valid_for_seconds: int | None = Field(default=None, ge=1, le=10 * 365 * 86400)

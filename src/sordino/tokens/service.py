@@ -1,0 +1,140 @@
+"""Issuing, verifying and revoking access tokens.
+
+A token is a JWT signed with the server's key. Its ``jti`` names a row in
+``access_tokens``; a token whose row is gone, revoked or expired is refused even
+though its signature is still good. Only a SHA-256 of the JWT is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+import jwt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sordino.db import utcnow
+from sordino.tokens.models import AccessToken
+
+ALGORITHM = "HS256"
+
+
+class TokenError(Exception):
+    """The presented token is not acceptable; the message says why."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A freshly created token: its row and the JWT, shown only once."""
+
+    record: AccessToken
+    value: str
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def create(
+    session: Session,
+    *,
+    org_id: str,
+    user_id: str,
+    role_id: str,
+    scopes: list[str],
+    key: str,
+    issuer: str,
+    label: str,
+    description: str = "",
+    token_type: str = "access",  # noqa: S107
+    valid_for_seconds: int | None = None,
+) -> IssuedToken:
+    """Create a token row and sign the JWT that refers to it."""
+    now = utcnow()
+    expires = (
+        now + dt.timedelta(seconds=valid_for_seconds) if valid_for_seconds else None
+    )
+    record = AccessToken(
+        org_id=org_id,
+        user_id=user_id,
+        role_id=role_id,
+        label=label,
+        description=description,
+        token_type=token_type,
+        secret_hash="",
+        created_at=now,
+        expires_at=expires,
+    )
+    session.add(record)
+    session.flush()
+    claims: dict[str, object] = {
+        "jti": record.id,
+        "orgID": org_id,
+        "userID": user_id,
+        "iss": issuer,
+        "iat": int(now.timestamp()),
+        "scopes": scopes,
+        "tokenType": token_type,
+    }
+    if expires is not None:
+        claims["exp"] = int(expires.timestamp())
+    value = jwt.encode(claims, key, algorithm=ALGORITHM)
+    record.secret_hash = _hash(value)
+    return IssuedToken(record, value)
+
+
+def verify(session: Session, value: str, *, key: str, issuer: str) -> AccessToken:
+    """The live token row behind ``value``, or TokenError saying why not."""
+    try:
+        claims = jwt.decode(
+            value,
+            key,
+            algorithms=[ALGORITHM],
+            issuer=issuer,
+            options={"require": ["jti", "iat", "iss"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenError("the token has expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise TokenError("the token is not valid") from exc
+    record = session.get(AccessToken, str(claims["jti"]))
+    if record is None or record.secret_hash != _hash(value):
+        raise TokenError("the token is not known")
+    if record.revoked_at is not None:
+        raise TokenError("the token has been revoked")
+    if record.expires_at is not None and _aware(record.expires_at) <= utcnow():
+        raise TokenError("the token has expired")
+    if claims.get("orgID") != record.org_id:
+        raise TokenError("the token is not valid")
+    return record
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def list_for_org(
+    session: Session, org_id: str, *, show_expired: bool, token_type: str | None
+) -> list[AccessToken]:
+    """The org's tokens that are not revoked, optionally with expired ones."""
+    query = select(AccessToken).where(
+        AccessToken.org_id == org_id, AccessToken.revoked_at.is_(None)
+    )
+    if token_type:
+        query = query.where(AccessToken.token_type == token_type)
+    tokens = list(session.scalars(query.order_by(AccessToken.created_at)))
+    if show_expired:
+        return tokens
+    now = utcnow()
+    return [t for t in tokens if t.expires_at is None or _aware(t.expires_at) > now]
+
+
+def revoke(session: Session, org_id: str, token_id: str) -> bool:
+    """Revoke a token of the org; False when there is no such live token."""
+    record = session.get(AccessToken, token_id)
+    if record is None or record.org_id != org_id or record.revoked_at is not None:
+        return False
+    record.revoked_at = utcnow()
+    return True
