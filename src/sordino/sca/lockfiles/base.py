@@ -49,6 +49,13 @@ class Source:
         offset = self.text.find(needle, start)
         return self.line_at(offset) if offset >= 0 else 0
 
+    def line_starting(self, prefix: str) -> int:
+        """The 1-based line of the first line that starts with ``prefix``."""
+        if self.text.startswith(prefix):
+            return 1
+        offset = self.text.find("\n" + prefix)
+        return self.line_at(offset + 1) if offset >= 0 else 0
+
     def line_at(self, offset: int) -> int:
         """The 1-based line holding character ``offset``."""
         if not self._starts:

@@ -66,7 +66,7 @@ def parse_poetry(source: Source) -> list[Entry]:
     entries = []
     for package in packages:
         name = package.get("name", "")
-        line = source.line_of(f'name = "{name}"')
+        line = source.line_starting(f'name = "{name}"')
         if not name or "version" not in package:
             raise source.error("package without name or version", line)
         scope: Scope = "dev" if package.get("category") == "dev" else "runtime"
@@ -126,7 +126,7 @@ def parse_uv(source: Source) -> list[Entry]:
     entries = []
     for package in packages:
         name = pep503(package.get("name", ""))
-        line = source.line_of(f'name = "{package.get("name", "")}"')
+        line = source.line_starting(f'name = "{package.get("name", "")}"')
         if name in local:
             continue
         rec = record(
