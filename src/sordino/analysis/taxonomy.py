@@ -286,6 +286,7 @@ _CWE_TO_CATEGORY: dict[int, str] = {
     942: "Security Misconfiguration",
     1021: "Security Misconfiguration",
     1188: "Security Misconfiguration",
+    1327: "Security Misconfiguration",
     284: "Missing Authorization",
     285: "Missing Authorization",
     863: "Missing Authorization",
