@@ -112,11 +112,11 @@ def _ranges(row: Any) -> tuple[list[ParsedRange], int, int]:
 
 
 def _affects(row: Any, version: str, stats: MatchStats) -> bool:
-    if version in row.versions or version.removeprefix("v") in row.versions:
-        return True
     ranges, git, bad = _ranges(row)
     stats.git_ranges_skipped += git
     stats.unparsable_ranges += bad
+    if version in row.versions or version.removeprefix("v") in row.versions:
+        return True
     if not ranges:
         return False
     try:
