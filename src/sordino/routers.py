@@ -4,6 +4,8 @@ from fastapi import APIRouter
 
 from sordino.apps import routes as apps
 from sordino.orgs import routes as orgs
+from sordino.rbac import routes as rbac
+from sordino.rbac import team_routes as rbac_teams
 from sordino.tokens import routes as tokens
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -15,4 +17,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     tokens.router,
     tokens.scopes,
     tokens.users,
+    rbac.router,
+    rbac_teams.router,
+    rbac_teams.config,
+    rbac_teams.scopes,
 )

@@ -7,4 +7,6 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add every optional command group to ``app``."""
-    del app
+    from sordino.cli import rbac
+
+    rbac.register(app)
