@@ -14,7 +14,10 @@ keeps the spaces the reference shows, because clients compare it verbatim.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_CWE_TAG = re.compile(r"(?:^|[^a-z])cwe[-_: ]*0*(\d+)", re.IGNORECASE)
 
 OWASP_2017: dict[str, str] = {
     "a1-injection": "A1:2017 Injection",
@@ -127,7 +130,7 @@ _TABLE: tuple[Category, ...] = (
     Category(
         "Template Injection", 1336, "a7-cross-site-scripting", _INJ21, "high", 8.8
     ),
-    Category("XSS", 79, "a7-cross-site-scripting", _INJ21, "high", 6.1),
+    Category("XSS", 79, "a7-cross-site-scripting", _INJ21, "high", 7.1),
     Category("Directory Traversal", 22, _BAC17, _BAC21, "high", 7.5),
     Category(
         "Server-Side Request Forgery",
@@ -176,14 +179,14 @@ _TABLE: tuple[Category, ...] = (
     Category("Insecure Direct Object Reference", 639, _BAC17, _BAC21, "high", 7.1),
     Category("Cross-Site Request Forgery", 352, _MIS17, _BAC21, "medium", 6.5),
     Category("Timing Attack", 208, _AUTH17, _AUTH21, "low", 3.7),
-    Category("Sensitive Data Leak", 200, _SDE17, _BAC21, "low", 4.3),
+    Category("Sensitive Data Leak", 200, _SDE17, _BAC21, "low", 3.7),
     Category("Sensitive Data Exposure", 311, _SDE17, _CRY21, "medium", 5.9),
     Category("Insecure Data Storage", 922, _BAC17, _BAC21, "medium", 5.5),
     Category("Error Handling", 209, _SDE17, _MIS21, "low", 3.7),
     Category("Denial of Service", 400, _MIS17, _DES21, "medium", 5.3),
     Category("Race Condition", 362, _BAC17, _BAC21, "medium", 5.9),
     Category("Loose File Permissions", 732, _BAC17, _BAC21, "medium", 5.5),
-    Category("Directory Listing", 548, _MIS17, _BAC21, "low", 5.3),
+    Category("Directory Listing", 548, _MIS17, _BAC21, "low", 3.7),
     Category("Fingerprinting", 497, _MIS17, _MIS21, "low", 3.7),
     Category(
         "Deprecated Function Use",
@@ -202,6 +205,12 @@ _TABLE: tuple[Category, ...] = (
         7.5,
     ),
     Category("Security Best Practices", 710, _MIS17, _DES21, "low", 3.1),
+    Category("JSON Injection", 74, _INJ17, _INJ21, "medium", 5.3),
+    Category("Unsafe Lambda Call", 913, _INJ17, _INJ21, "high", 7.5),
+    Category("Insecure Content Provider", 926, _BAC17, _BAC21, "medium", 5.5),
+    Category("Insecure File Provider Paths", 552, _BAC17, _BAC21, "medium", 5.5),
+    Category("Intent Redirection", 940, _MIS17, _MIS21, "medium", 5.5),
+    Category("Phishing", 451, _MIS17, _DES21, "medium", 4.3),
 )
 
 CATEGORIES: dict[str, Category] = {category.name: category for category in _TABLE}
@@ -371,11 +380,8 @@ def owasp_2025_for_cwe(cwe: int) -> str:
 
 
 def parse_cwe(text: str) -> int | None:
-    """The number in a CWE tag such as ``CWE-89`` or ``CWE-89: SQL...``."""
-    head = text.strip().upper().removeprefix("CWE").lstrip("-: ")
-    digits = ""
-    for char in head:
-        if not char.isdigit():
-            break
-        digits += char
-    return int(digits) if digits else None
+    """The number in ``CWE-89``, ``cwe-79: XSS``, ``external/cwe/cwe-089`` or ``89``."""
+    if text.strip().isdigit():
+        return int(text.strip())
+    match = _CWE_TAG.search(text)
+    return int(match.group(1)) if match else None
