@@ -55,7 +55,7 @@ class BuggyEngine:
 
     def run(self, ctx: EngineContext) -> EngineResult:
         """Fail the way a parser bug would."""
-        return EngineResult(findings=[FindingRecord(**{"rule_id": 1})])  # type: ignore[arg-type]
+        return EngineResult(findings=[FindingRecord(rule_id=1)])  # type: ignore[arg-type]
 
 
 def python(code: str) -> list[str]:

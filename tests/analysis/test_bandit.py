@@ -19,7 +19,8 @@ def _sample(name: str) -> Any:
 
 def test_empty(tmp_path: Path) -> None:
     result = parse_output(_sample("empty"), make_tree(tmp_path, "empty"))
-    assert result.findings == [] and result.warnings == []
+    assert result.findings == []
+    assert result.warnings == []
 
 
 def test_one(tmp_path: Path) -> None:
@@ -33,13 +34,19 @@ def test_one(tmp_path: Path) -> None:
     assert finding.owasp_2021 == "a03-injection"
     assert finding.severity == "high"
     assert finding.title.startswith("Command Injection: ")
-    assert finding.language == "python" and finding.engine == "bandit"
+    assert finding.language == "python"
+    assert finding.engine == "bandit"
 
 
 def test_many(tmp_path: Path) -> None:
     result = parse_output(_sample("many"), make_tree(tmp_path, "many"))
     by_rule = {f.rule_id: f for f in result.findings}
-    assert sorted(by_rule) == ["bandit.B105", "bandit.B404", "bandit.B602", "bandit.B608"]
+    assert sorted(by_rule) == [
+        "bandit.B105",
+        "bandit.B404",
+        "bandit.B602",
+        "bandit.B608",
+    ]
     assert by_rule["bandit.B608"].category == "SQL Injection"
     assert by_rule["bandit.B608"].severity == "medium"
     assert by_rule["bandit.B602"].severity == "high"

@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from sordino.analysis.runner import AnalysisError, analyze, assign_fingerprints, git_info
+from sordino.analysis.runner import (
+    AnalysisError,
+    analyze,
+    assign_fingerprints,
+    git_info,
+)
 from sordino.ingest.bundle import FindingRecord
 from tests.analysis.fakes import BuggyEngine, ProcessEngine, python
 from tests.analysis.tree import make_tree
@@ -49,11 +54,14 @@ def test_missing_crashed_and_ok_engines(tmp_path: Path) -> None:
     assert bundle.stats["engines"]["ok"]["status"] == "ok"
     assert bundle.stats["engines"]["broken"]["status"] == "crashed"
     assert ("absent", "failed") in events
-    assert ("ok", "started") in events and ("ok", "done") in events
+    assert ("ok", "started") in events
+    assert ("ok", "done") in events
     assert bundle.tags == {"team": "a"}
-    assert bundle.started_at is not None and bundle.completed_at is not None
+    assert bundle.started_at is not None
+    assert bundle.completed_at is not None
     assert bundle.started_at <= bundle.completed_at
-    assert bundle.language == "python" and bundle.languages == ["python"]
+    assert bundle.language == "python"
+    assert bundle.languages == ["python"]
 
 
 def _alive(pid: int) -> bool:

@@ -108,7 +108,9 @@ def test_merge_drops_overlaps() -> None:
 
 
 def test_finding_is_masked_and_fingerprinted() -> None:
-    hit = Hit("aws-access-key", "AWS Access Key", "conf/a.py", 3, AWS_KEY, f"k = '{AWS_KEY}'")
+    hit = Hit(
+        "aws-access-key", "AWS Access Key", "conf/a.py", 3, AWS_KEY, f"k = '{AWS_KEY}'"
+    )
     finding = to_finding(hit)
     assert AWS_KEY not in finding.model_dump_json()
     assert finding.type == "secret"
@@ -123,7 +125,8 @@ def test_finding_is_masked_and_fingerprinted() -> None:
     assert finding.fingerprint == secret_fingerprint(
         "secrets.aws-access-key", "conf/a.py", AWS_KEY
     )
-    assert finding.category == "Hardcoded Credentials" and finding.cwe == [798]
+    assert finding.category == "Hardcoded Credentials"
+    assert finding.cwe == [798]
 
 
 def test_not_a_baseline() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-VIEWS_PY = '''\
+VIEWS_PY = """\
 import subprocess
 
 from flask import Flask, request
@@ -31,7 +31,7 @@ def run_tool():
     tool = request.args.get("tool")
     subprocess.call("echo " + tool, shell=True)
     return "done"
-'''
+"""
 
 SERVER_JS = """\
 const express = require('express');
@@ -46,7 +46,7 @@ app.get('/archive', (req, res) => {
 });
 """
 
-ONE_PY = '''\
+ONE_PY = """\
 import os
 
 from flask import request
@@ -55,7 +55,7 @@ from flask import request
 def list_dir():
     path = request.args.get("path")
     return os.system("ls " + path)
-'''
+"""
 
 SETTINGS_INI = "[aws]\nkey = AKIAIOSFODNN7EXAMPLE\n"
 

@@ -195,6 +195,16 @@ def merge(own: list[Hit], detected: list[Hit]) -> list[Hit]:
     return merged
 
 
+def secret_details(secret: str, file: str, line: int) -> dict[str, Any]:
+    """The ``details`` of a secret finding: masked value, entropy and place."""
+    return {
+        "secret": mask(secret) if secret else "*" * 8,
+        "entropy": f"{shannon_entropy(secret):.2f}",
+        "fileName": file,
+        "lineNumber": line,
+    }
+
+
 def to_finding(hit: Hit) -> FindingRecord:
     """A secret finding that carries only the masked secret."""
     masked = mask(hit.secret) if hit.secret else "*" * 8
@@ -221,12 +231,7 @@ def to_finding(hit: Hit) -> FindingRecord:
         end_line=hit.line,
         snippet=snippet.strip(),
         fingerprint=fingerprint.secret_fingerprint(rule_id, hit.file, identity),
-        details={
-            "secret": masked,
-            "entropy": f"{shannon_entropy(hit.secret):.2f}",
-            "fileName": hit.file,
-            "lineNumber": hit.line,
-        },
+        details=secret_details(hit.secret, hit.file, hit.line),
         engine="secrets",
     )
 

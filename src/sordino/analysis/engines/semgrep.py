@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import structlog
 
-from sordino.analysis import taxonomy
+from sordino.analysis import fingerprint, taxonomy
 from sordino.analysis.engines.base import (
     EngineContext,
     EngineError,
@@ -17,6 +18,7 @@ from sordino.analysis.engines.base import (
     relative_path,
     run_process,
 )
+from sordino.analysis.engines.secrets import mask, secret_details
 from sordino.analysis.engines.trace import SourceLines, call_name, dataflow
 from sordino.analysis.inventory import SKIP_DIRS, Inventory, language_of
 from sordino.ingest.bundle import FindingRecord, Severity
@@ -25,13 +27,26 @@ log = structlog.get_logger(__name__)
 
 # Languages the rule pack has rules for; other trees are not worth a semgrep start.
 LANGUAGES: frozenset[str] = frozenset(
-    {"python", "javascript", "typescript", "java", "go", "kotlin", "ruby", "php"}
+    {
+        "python",
+        "javascript",
+        "typescript",
+        "java",
+        "go",
+        "kotlin",
+        "ruby",
+        "php",
+        "terraform",
+    }
 )
 RULE_TIMEOUT_S = 10
 _LEVELS: dict[str, Severity] = {"ERROR": "high", "WARNING": "medium", "INFO": "low"}
 _SEVERITIES: frozenset[str] = frozenset({"critical", "high", "medium", "low"})
 _NO_SNIPPET = "requires login"
 _TITLE_CHARS = 120
+SECRET_CATEGORY = "Hardcoded Credentials"  # noqa: S105 - a category name
+_QUOTED = re.compile(r"""["'`]([^"'`\n]{4,})["'`]""")
+_ASSIGNED = re.compile(r"\s*(?::=|=>|[:=])\s*")
 
 
 class SemgrepEngine:
@@ -74,7 +89,8 @@ class SemgrepEngine:
     def environment(self, ctx: EngineContext) -> dict[str, str]:
         """Variables that keep semgrep offline and its state in the scratch dir."""
         home = ctx.workdir / "home"
-        home.mkdir(exist_ok=True)
+        for folder in (home / ".config", home / ".cache"):
+            folder.mkdir(parents=True, exist_ok=True)
         return {
             "SEMGREP_SEND_METRICS": "off",
             "SEMGREP_ENABLE_VERSION_CHECK": "0",
@@ -108,13 +124,52 @@ def parse_output(data: Any, root: Path) -> EngineResult:
     if not isinstance(data, dict) or not isinstance(data.get("results", []), list):
         raise EngineError("crashed", "semgrep output is not a JSON results object")
     source = SourceLines(root)
-    findings = [
-        _finding(item, root, source)
-        for item in data.get("results", [])
-        if isinstance(item, dict) and not item.get("extra", {}).get("is_ignored")
-    ]
-    warnings = [_warning(error) for error in data.get("errors", []) or []]
-    return EngineResult(findings=findings, warnings=warnings)
+    result = EngineResult()
+    for item in data.get("results", []):
+        if isinstance(item, dict) and not item.get("extra", {}).get("is_ignored"):
+            finding = _finding(item, root, source)
+            if finding.category == SECRET_CATEGORY:
+                secret = matched_secret(item, source, finding.file)
+                finding = as_secret(finding, secret)
+                result.redactions += [secret] if secret else []
+            result.findings.append(finding)
+    result.warnings = [_warning(error) for error in data.get("errors", []) or []]
+    return result
+
+
+def matched_secret(item: dict[str, Any], source: SourceLines, file: str) -> str:
+    """The secret inside a match: a quoted literal, an assigned value or all of it."""
+    start, end = item.get("start", {}) or {}, item.get("end", {}) or {}
+    lines = source.get(file)
+    first, last = int(start.get("line", 0) or 0), int(end.get("line", 0) or 0)
+    if not 0 < first <= last <= len(lines):
+        return ""
+    chunk = list(lines[first - 1 : last])
+    chunk[-1] = chunk[-1][: max(int(end.get("col", 1) or 1) - 1, 0)]
+    chunk[0] = chunk[0][max(int(start.get("col", 1) or 1) - 1, 0) :]
+    text = "\n".join(chunk).strip()
+    quoted = [m.group(1) for m in _QUOTED.finditer(text)]
+    if quoted:
+        return max(quoted, key=len)
+    if _ASSIGNED.search(text):
+        return _ASSIGNED.split(text)[-1].strip("\"' ")
+    return text
+
+
+def as_secret(finding: FindingRecord, secret: str) -> FindingRecord:
+    """A hard-coded credential finding turned into a masked ``secret`` finding."""
+    masked = mask(secret)
+    return finding.model_copy(
+        update={
+            "type": "secret",
+            "snippet": finding.snippet.replace(secret, masked) if secret else "",
+            "fingerprint": fingerprint.secret_fingerprint(
+                finding.rule_id, finding.file, secret or finding.snippet
+            ),
+            "details": secret_details(secret, finding.file, finding.line),
+            "fixes": [],
+        }
+    )
 
 
 def _warning(error: Any) -> str:
@@ -177,11 +232,31 @@ def short_message(message: str) -> str:
     return sentence
 
 
+def rule_metadata(check_id: str, reported: Any) -> dict[str, Any]:
+    """The rule's metadata: the bundled pack's checked values over semgrep's copy."""
+    from sordino.analysis.rules import lookup
+
+    metadata = dict(reported) if isinstance(reported, dict) else {}
+    meta = lookup(check_id)
+    if meta is not None:
+        metadata |= {
+            "category": meta.category,
+            "title": meta.title,
+            "cwe": f"CWE-{meta.cwe}",
+            "owasp_2017": meta.owasp_2017,
+            "owasp_2021": meta.owasp_2021,
+            "severity": meta.severity,
+            "remediation": meta.remediation,
+        }
+    return metadata
+
+
 def _finding(item: dict[str, Any], root: Path, source: SourceLines) -> FindingRecord:
     from sordino.analysis.rules import canonical_rule_id
 
     extra = item.get("extra", {}) or {}
-    metadata = extra.get("metadata", {}) or {}
+    check_id = str(item.get("check_id", ""))
+    metadata = rule_metadata(check_id, extra.get("metadata"))
     category, cwes = _classify(metadata)
     message = str(extra.get("message", "")).strip()
     file = relative_path(str(item.get("path", "")), root)
@@ -193,7 +268,7 @@ def _finding(item: dict[str, Any], root: Path, source: SourceLines) -> FindingRe
     fix = extra.get("fix")
     return FindingRecord(
         type="vuln",
-        rule_id=canonical_rule_id(str(item.get("check_id", ""))),
+        rule_id=canonical_rule_id(check_id),
         title=title,
         description=message,
         severity=_severity(metadata, category, str(extra.get("severity", ""))),
@@ -208,12 +283,19 @@ def _finding(item: dict[str, Any], root: Path, source: SourceLines) -> FindingRe
         end_line=int(item.get("end", {}).get("line", line) or line),
         snippet="" if snippet.strip() == _NO_SNIPPET else snippet,
         source_method=call_name(steps[0].code) if steps else "",
-        sink_method=call_name(steps[-1].code) if steps else "",
+        sink_method=_sink_method(steps[-1].code, snippet) if steps else "",
         dataflow=steps,
         remediation=str(metadata.get("remediation", "") or ""),
         fixes=_fixes(fix, file, line),
         engine="semgrep",
     )
+
+
+def _sink_method(sink_code: str, snippet: str) -> str:
+    """The called sink; rules that focus on an argument name the call via the line."""
+    if "(" in sink_code or "(" not in snippet:
+        return call_name(sink_code)
+    return call_name(snippet.strip().splitlines()[0])
 
 
 def _owasp(

@@ -32,6 +32,7 @@ _DEFINITIONS["typescript"] = _DEFINITIONS["javascript"]
 _DEFINITIONS["kotlin"] = re.compile(r"^\s*(?:\w+\s+)*fun\s+(?:<[^>]*>\s*)?(\w+)")
 _NOT_METHODS = frozenset({"if", "for", "while", "switch", "catch", "return", "new"})
 _LOOKBACK = 400
+_CALLEE = re.compile(r"[\w.$]+$")
 
 
 def _indent(text: str) -> int:
@@ -79,9 +80,10 @@ def enclosing_function(source: SourceLines, file: str, line: int) -> str:
 
 
 def call_name(code: str) -> str:
-    """The callee of a call expression (``cur.execute(q)`` → ``cur.execute``)."""
-    head = code.strip().split("(", 1)[0].strip()
-    return head if head and "\n" not in head else code.strip()
+    """The callee of a call expression (``x = cur.execute(q)`` → ``cur.execute``)."""
+    head = code.strip().split("(", 1)[0].rstrip()
+    callee = _CALLEE.search(head) if "(" in code else None
+    return callee.group(0) if callee else code.strip()
 
 
 def _module_name(file: str) -> str:
