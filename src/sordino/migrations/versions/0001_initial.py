@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 18:37:43.898030
+Create Date: 2026-12-03 18:44:56.221787
 """
 
 from collections.abc import Sequence
@@ -343,6 +343,10 @@ def upgrade() -> None:
         sa.Column("cvss_score", sa.Float(), nullable=False),
         sa.Column("category", sa.String(length=255), nullable=False),
         sa.Column("owasp_category", sa.String(length=255), nullable=False),
+        sa.Column("owasp_2021_category", sa.String(length=255), nullable=False),
+        sa.Column("cwe", sa.String(length=32), nullable=False),
+        sa.Column("language", sa.String(length=64), nullable=False),
+        sa.Column("engine", sa.String(length=64), nullable=False),
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("assignee", sa.String(length=320), nullable=False),
         sa.Column("file", sa.String(length=2048), nullable=False),

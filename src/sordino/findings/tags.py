@@ -1,0 +1,49 @@
+"""Finding tags: those kept as columns of ``findings`` and those kept as rows.
+
+Clients read a finding's tags as one list of ``{key, value}``. The common ones
+(severity, category, CWE, OWASP, language, CVSS) live in indexed columns; every
+other tag is a ``finding_tags`` row. Filters on either kind are index lookups.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+COLUMN_TAGS = {
+    "severity": "severity",
+    "category": "category",
+    "owasp_category": "owasp_category",
+    "owasp_2021_category": "owasp_2021_category",
+    "cwe_category": "cwe",
+    "language": "language",
+}
+
+
+def cvss_rating(score: float) -> str:
+    """The CVSS 3.1 qualitative rating of a score."""
+    if score >= 9.0:
+        return "critical"
+    if score >= 7.0:
+        return "high"
+    if score >= 4.0:
+        return "medium"
+    return "low"
+
+
+def format_score(score: float) -> str:
+    """A CVSS score as clients expect it: a string such as ``"9.8"``."""
+    return f"{score:.1f}"
+
+
+def column_tags(finding: Any) -> list[dict[str, str]]:
+    """The tags a finding's columns imply, in a stable order."""
+    tags = []
+    for key, attr in COLUMN_TAGS.items():
+        value = getattr(finding, attr)
+        if value:
+            tags.append({"key": key, "value": str(value)})
+    tags.append({"key": "cvss_score", "value": format_score(finding.cvss_score)})
+    tags.append(
+        {"key": "cvss_31_severity_rating", "value": cvss_rating(finding.cvss_score)}
+    )
+    return tags
