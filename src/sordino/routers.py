@@ -6,6 +6,7 @@ from sordino.apps import routes as apps
 from sordino.orgs import routes as orgs
 from sordino.rbac import routes as rbac
 from sordino.rbac import team_routes as rbac_teams
+from sordino.scans import upload_routes as scan_uploads
 from sordino.tokens import routes as tokens
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -17,6 +18,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     tokens.router,
     tokens.scopes,
     tokens.users,
+    scan_uploads.router,
     rbac.router,
     rbac_teams.router,
     rbac_teams.config,

@@ -16,6 +16,7 @@ from sordino.config import Settings, get_settings
 from sordino.db import Database
 from sordino.logs import configure
 from sordino.routers import ROUTERS
+from sordino.scans.upload_routes import is_upload
 
 PREFIX = "/api/v4"
 log = structlog.get_logger()
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         BodyLimit,
         max_json=settings.max_json_bytes,
         max_upload=settings.max_body_bytes,
+        is_upload=is_upload,
     )
     app.add_middleware(RequestId)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,10 +19,18 @@ class BodyTooLarge(Exception):
 class BodyLimit:
     """Refuse bodies over a limit with 413 in the error shape, even when chunked."""
 
-    def __init__(self, app: ASGIApp, *, max_json: int, max_upload: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_json: int,
+        max_upload: int,
+        is_upload: Callable[[str, str], bool],
+    ) -> None:
         self.app = app
         self.max_json = max_json
         self.max_upload = max_upload
+        self.is_upload = is_upload
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -29,7 +38,10 @@ class BodyLimit:
             return
         headers = dict(scope.get("headers") or [])
         content_type = headers.get(b"content-type", b"").decode("latin-1")
-        limit = self.max_json if "json" in content_type else self.max_upload
+        upload = self.is_upload(scope["method"], scope["path"])
+        limit = (
+            self.max_upload if upload or "json" not in content_type else self.max_json
+        )
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
             await _too_large(send, limit)

@@ -271,13 +271,12 @@ def _insert_new(
             )
             values.append(columns)
         bulk_insert(connection, table, values)
-    ids: dict[str, int] = dict(
-        session.execute(
-            select(Finding.internal_id, Finding.id).where(
-                Finding.app_pk == rows[0]["app_pk"], Finding.scan_first_seen == scan_id
-            )
-        ).tuples()
-    )
+    found = session.execute(
+        select(Finding.internal_id, Finding.id).where(
+            Finding.app_pk == rows[0]["app_pk"], Finding.scan_first_seen == scan_id
+        )
+    ).tuples()
+    ids = dict(found.all())
     for row in rows:
         row["id"] = ids[row["internal_id"]]
 

@@ -1,0 +1,105 @@
+"""HTTP routes that receive scans: bundles, SARIF, CycloneDX and source archives."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from sordino.api.deps import OrgScope, SessionDep
+from sordino.api.envelope import ok
+from sordino.api.errors import NotFound, ValidationFailed
+from sordino.common import APP_ID_PATTERN
+from sordino.rbac.access import Principal
+from sordino.scans import uploads
+
+router = APIRouter(tags=["scans"])
+Uploader = Annotated[Principal, Depends(OrgScope("uploads:write"))]
+UPLOAD_PATH = re.compile(r"/apps/[^/]+/scans(/sarif|/cyclonedx|/source)?$")
+
+
+def is_upload(method: str, path: str) -> bool:
+    """Whether a request is an upload (and so gets the larger body limit)."""
+    return method == "POST" and bool(UPLOAD_PATH.search(path))
+
+
+def _meta(request: Request) -> dict[str, Any]:
+    params = request.query_params
+    tags: dict[str, str] = {}
+    for item in params.getlist("tag") + params.getlist("tags"):
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValidationFailed(
+                "tags are written key=value", validation_errors=[f"tag: {item!r}"]
+            )
+        tags[key] = value
+    return {
+        "version": params.get("version"),
+        "branch": params.get("branch"),
+        "tags": tags,
+    }
+
+
+async def _receive(
+    request: Request, session: SessionDep, principal: Principal, app_id: str, kind: str
+) -> dict[str, Any]:
+    if not APP_ID_PATTERN.match(app_id):
+        raise ValidationFailed(
+            "invalid app id", validation_errors=[f"appID: {app_id!r}"]
+        )
+    meta = _meta(request)
+    with await uploads.spool(request.stream()) as stream:
+        try:
+            result = await run_in_threadpool(
+                uploads.receive,
+                session,
+                principal,
+                stream,
+                kind=kind,
+                app_id=app_id,
+                meta=meta,
+            )
+        except uploads.UploadError as exc:
+            if exc.message.startswith("no app"):
+                raise NotFound(exc.message) from exc
+            where = f"{exc.location}: " if exc.location else ""
+            raise ValidationFailed(
+                f"the {kind} upload was refused",
+                validation_errors=[where + exc.message],
+            ) from exc
+    return ok(uploads.summary(result))
+
+
+@router.post("/orgs/{orgID}/apps/{appID}/scans")
+async def upload_bundle(
+    appID: str,  # noqa: N803 (the reference's path parameter name)
+    request: Request,
+    session: SessionDep,
+    principal: Uploader,
+) -> dict[str, Any]:
+    """Store a sordino ScanBundle as a new scan of the app."""
+    return await _receive(request, session, principal, appID, "bundle")
+
+
+@router.post("/orgs/{orgID}/apps/{appID}/scans/sarif")
+async def upload_sarif(
+    appID: str,  # noqa: N803
+    request: Request,
+    session: SessionDep,
+    principal: Uploader,
+) -> dict[str, Any]:
+    """Import a SARIF 2.1.0 report as a new scan of the app."""
+    return await _receive(request, session, principal, appID, "sarif")
+
+
+@router.post("/orgs/{orgID}/apps/{appID}/scans/cyclonedx")
+async def upload_cyclonedx(
+    appID: str,  # noqa: N803
+    request: Request,
+    session: SessionDep,
+    principal: Uploader,
+) -> dict[str, Any]:
+    """Import a CycloneDX SBOM or VEX document as a new scan of the app."""
+    return await _receive(request, session, principal, appID, "cyclonedx")
