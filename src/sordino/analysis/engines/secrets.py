@@ -66,7 +66,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "secret-keyword",
         "Secret Keyword",
         re.compile(
-            r"""(?i)\b[\w.-]*(?:password|passwd|pwd|secret|api_?key|token)[\w.-]*"""
+            r"""(?i)\b[\w.-]{0,40}(?:password|passwd|pwd|secret|api_?key|token)[\w.-]{0,40}"""
             r"""["']?\s*[:=]{1,2}\s*["']([^"'\s]{8,})["']"""
         ),
         group=1,
