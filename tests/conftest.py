@@ -39,7 +39,9 @@ def _postgres_database(base_url: str) -> tuple[str, str]:
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return str(make_url(base_url).set(database=name)), name
+    url = make_url(base_url).set(database=name)
+    # str() of a URL masks its password; the app needs the real one.
+    return url.render_as_string(hide_password=False), name
 
 
 def _drop_postgres(base_url: str, name: str) -> None:
