@@ -19,6 +19,11 @@ class Finding(Base):
     __table_args__ = (
         UniqueConstraint("app_pk", "internal_id"),
         Index("ix_findings_org_type", "org_id", "type"),
+        Index("ix_findings_app_severity", "app_pk", "severity"),
+        Index("ix_findings_app_category", "app_pk", "category"),
+        Index("ix_findings_app_assignee", "app_pk", "assignee"),
+        Index("ix_findings_org_severity", "org_id", "severity"),
+        Index("ix_findings_org_category", "org_id", "category"),
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)

@@ -17,7 +17,10 @@ class Scan(Base):
     """A scan of an app; findings link to it through occurrences."""
 
     __tablename__ = "scans"
-    __table_args__ = (Index("ix_scans_app_completed", "app_pk", "id"),)
+    __table_args__ = (
+        Index("ix_scans_app_completed", "app_pk", "id"),
+        Index("ix_scans_app_version", "app_pk", "version"),
+    )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(

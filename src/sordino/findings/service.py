@@ -1,0 +1,316 @@
+"""Reading findings: app and org listings, summaries, versions, one finding.
+
+"Findings of scan N" are the findings with an occurrence in scan N; a listing
+without a scan uses the app's latest completed scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from sordino.apps.models import App
+from sordino.findings import query as fq
+from sordino.findings import serialize
+from sordino.findings import summary as fs
+from sordino.findings.models import Finding, Occurrence
+from sordino.findings.schemas import FindingQuery, ScanRef
+from sordino.rbac.access import Principal
+from sordino.scans import serialize as scans_wire
+from sordino.scans.models import Scan, ScanTag
+
+
+class NotFoundError(LookupError):
+    """A finding, scan or version that the caller named does not exist."""
+
+
+def _tagged(pairs: Sequence[tuple[str, str]]) -> list[ColumnElement[bool]]:
+    return [
+        exists().where(ScanTag.scan_id == Scan.id, ScanTag.key == k, ScanTag.value == v)
+        for k, v in pairs
+    ]
+
+
+def latest_scan(
+    session: Session,
+    app: App,
+    *,
+    version: str | None = None,
+    tags: Sequence[tuple[str, str]] = (),
+) -> Scan | None:
+    """The app's latest completed scan, of ``version`` and with ``tags`` if given."""
+    statement = select(Scan).where(Scan.app_pk == app.pk, Scan.status == "completed")
+    if version is not None:
+        statement = statement.where(Scan.version == version)
+    statement = statement.where(*_tagged(tags))
+    return session.scalar(statement.order_by(Scan.id.desc()).limit(1))
+
+
+def get_scan(session: Session, app: App, scan_id: int) -> Scan:
+    """The app's scan ``scan_id``, or ``NotFoundError``."""
+    scan = session.get(Scan, scan_id)
+    if scan is None or scan.app_pk != app.pk:
+        raise NotFoundError(f"app {app.app_id!r} has no scan {scan_id}")
+    return scan
+
+
+def target_scan(session: Session, app: App, query: FindingQuery) -> Scan | None:
+    """The scan a listing reads: by id, else by version and scan tags, else latest."""
+    if query.scan_id is not None:
+        return get_scan(session, app, query.scan_id)
+    return latest_scan(session, app, version=query.version, tags=query.scan_tags)
+
+
+def source_scan(session: Session, app: App, ref: ScanRef) -> Scan:
+    """The scan a diff compares against."""
+    if ref.scan_id is not None:
+        return get_scan(session, app, ref.scan_id)
+    scan = latest_scan(session, app, tags=ref.tags)
+    if scan is None:
+        described = ", ".join(f"{k}={v}" for k, v in ref.tags)
+        raise NotFoundError(f"no scan of app {app.app_id!r} has the tags {described}")
+    return scan
+
+
+def _seen_in(scan_id: Any) -> Any:
+    return exists().where(
+        Occurrence.finding_id == Finding.id, Occurrence.scan_id == scan_id
+    )
+
+
+def scan_selection(target: int, query: FindingQuery, source: int | None) -> Select[Any]:
+    """Findings of scan ``target``, or its diff against ``source``, filtered."""
+    statement = select(Finding)
+    if source is None or query.diff is None:
+        statement = statement.where(_seen_in(target))
+    elif query.diff == "fixed":
+        statement = statement.where(_seen_in(source), ~_seen_in(target))
+    elif query.diff == "common":
+        statement = statement.where(_seen_in(target), _seen_in(source))
+    else:
+        statement = statement.where(_seen_in(target), ~_seen_in(source))
+        if query.diff == "regression":
+            statement = statement.where(Finding.scan_first_seen < source)
+    return statement.where(*fq.conditions(query))
+
+
+def page(
+    session: Session,
+    statement: Select[Any],
+    query: FindingQuery,
+    app_ids: dict[int, str],
+) -> dict[str, Any]:
+    """``findings`` (unless past the end), ``counts``, ``has_more``, ``total_count``."""
+    total = session.scalar(fq.count_of(statement)) or 0
+    counts = fs.tag_counts(session, statement)
+    if query.only_counts:
+        return {"counts": counts, "total_count": total}
+    rows = list(
+        session.scalars(
+            statement.order_by(*fq.order_by(query))
+            .offset((query.page - 1) * query.per_page)
+            .limit(query.per_page + 1)
+        )
+    )
+    has_more = len(rows) > query.per_page
+    rows = rows[: query.per_page]
+    body: dict[str, Any] = {"counts": counts, "has_more": has_more}
+    if rows or query.page == 1:
+        tags = serialize.extra_tags(session, [f.id for f in rows])
+        body["findings"] = [
+            serialize.read(
+                f,
+                app_id=app_ids.get(f.app_pk, ""),
+                tags=tags[f.id],
+                include_dataflows=query.include_dataflows,
+                exclude=query.exclude,
+            )
+            for f in rows
+        ]
+    body["total_count"] = total
+    return body
+
+
+def scan_read(session: Session, scan: Scan, app: App) -> dict[str, Any]:
+    """A scan in the wire shape with its counts, summaries and totals."""
+    return {
+        **scans_wire.read(scan, app),
+        **fs.scan_summaries(session, [scan.id])[scan.id],
+    }
+
+
+def app_findings(session: Session, app: App, query: FindingQuery) -> dict[str, Any]:
+    """The response of an app's findings listing."""
+    scan = target_scan(session, app, query)
+    source = source_scan(session, app, query.source) if query.source else None
+    if scan is None:
+        empty: dict[str, Any] = {"counts": [], "total_count": 0}
+        if not query.only_counts:
+            empty.update(findings=[], has_more=False)
+        return empty
+    statement = scan_selection(scan.id, query, source.id if source else None)
+    body = page(session, statement.where(Finding.app_pk == app.pk), query, {})
+    for finding in body.get("findings", []):
+        finding["app"] = app.app_id
+    return {"scan": scan_read(session, scan, app), **body}
+
+
+def _visible_apps(principal: Principal) -> Select[Any]:
+    statement = select(App.pk).where(App.org_id == principal.org_id)
+    teams = principal.visible_team_ids()
+    if teams is not None:
+        statement = statement.where(App.team_id.in_(teams))
+    return statement
+
+
+def latest_scans(
+    principal: Principal,
+    tags: Sequence[tuple[str, str]] = (),
+    *,
+    default_branch: bool = False,
+) -> Select[Any]:
+    """Ids of the latest completed scan of every app the caller may see."""
+    statement = select(func.max(Scan.id)).where(
+        Scan.org_id == principal.org_id,
+        Scan.status == "completed",
+        Scan.app_pk.in_(_visible_apps(principal)),
+        *_tagged(tags),
+    )
+    if default_branch:
+        statement = statement.join(
+            App, and_(App.pk == Scan.app_pk, App.default_branch == Scan.branch)
+        )
+    return statement.group_by(Scan.app_pk)
+
+
+def org_findings(
+    session: Session, principal: Principal, query: FindingQuery
+) -> dict[str, Any]:
+    """The response of the org-wide findings listing."""
+    scans = latest_scans(principal, query.scan_tags)
+    statement = (
+        select(Finding)
+        .where(
+            exists().where(
+                Occurrence.finding_id == Finding.id, Occurrence.scan_id.in_(scans)
+            )
+        )
+        .where(Finding.org_id == principal.org_id, *fq.conditions(query))
+    )
+    app_ids = dict(
+        session.execute(
+            select(App.pk, App.app_id).where(App.org_id == principal.org_id)
+        )
+        .tuples()
+        .all()
+    )
+    return page(session, statement, query, app_ids)
+
+
+def org_summary(
+    session: Session,
+    principal: Principal,
+    *,
+    tags: Sequence[tuple[str, str]] = (),
+    types: Sequence[str] = (),
+    default_branch: bool = False,
+) -> dict[str, Any]:
+    """Findings summaries of the org and of each app's latest scan."""
+    scan_ids = list(
+        session.scalars(latest_scans(principal, tags, default_branch=default_branch))
+    )
+    scans = list(session.scalars(select(Scan).where(Scan.id.in_(scan_ids))))
+    apps = {
+        a.pk: a
+        for a in session.scalars(
+            select(App).where(App.pk.in_([s.app_pk for s in scans]))
+        )
+    }
+    rows = fs.grouped_rows(session, scan_ids, types)
+    every = [row for group in rows.values() for row in group]
+    listed = []
+    for scan in sorted(scans, key=lambda s: apps[s.app_pk].app_id):
+        folded = fs.fold(rows[scan.id])
+        app = apps[scan.app_pk]
+        listed.append(
+            {
+                "app": app.app_id,
+                "findings_summaries": folded["findings_summaries"],
+                "scan": {**scans_wire.read(scan, app), **folded},
+            }
+        )
+    return {"findings_summaries": fs.fold(every)["findings_summaries"], "apps": listed}
+
+
+def versions(
+    session: Session,
+    app: App,
+    *,
+    tags: Sequence[tuple[str, str]] = (),
+    types: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """Every scanned version of the app with its latest scan and summaries."""
+    latest = (
+        select(func.max(Scan.id))
+        .where(Scan.app_pk == app.pk, Scan.status == "completed", Scan.version != "")
+        .where(*_tagged(tags))
+        .group_by(Scan.version)
+    )
+    scans = list(
+        session.scalars(
+            select(Scan).where(Scan.id.in_(latest)).order_by(Scan.id.desc())
+        )
+    )
+    rows = fs.grouped_rows(session, [s.id for s in scans], types)
+    return [_version(scan, app, fs.fold(rows[scan.id])) for scan in scans]
+
+
+def _version(scan: Scan, app: App, folded: dict[str, Any]) -> dict[str, Any]:
+    totals = {k: v for k, v in folded.items() if k != "counts"}
+    return {
+        "version": scan.version,
+        "scan": {**scans_wire.read(scan, app), **folded},
+        **totals,
+    }
+
+
+def version(
+    session: Session,
+    app: App,
+    version_id: str,
+    *,
+    scan_id: int | None = None,
+    types: Sequence[str] = (),
+) -> dict[str, Any]:
+    """One version's latest scan (or its scan ``scan_id``) and summaries."""
+    if scan_id is not None:
+        scan: Scan | None = get_scan(session, app, scan_id)
+        if scan is not None and scan.version != version_id:
+            raise NotFoundError(f"scan {scan_id} is not of version {version_id!r}")
+    else:
+        scan = latest_scan(session, app, version=version_id)
+    if scan is None:
+        raise NotFoundError(f"app {app.app_id!r} has no scan of version {version_id!r}")
+    rows = fs.grouped_rows(session, [scan.id], types)
+    return _version(scan, app, fs.fold(rows[scan.id]))
+
+
+def get(session: Session, app: App, finding_id: str) -> Finding:
+    """The app's finding ``finding_id`` (a numeric string), or ``NotFoundError``."""
+    finding = session.get(Finding, int(finding_id)) if finding_id.isdigit() else None
+    if finding is None or finding.app_pk != app.pk:
+        raise NotFoundError(f"app {app.app_id!r} has no finding {finding_id!r}")
+    return finding
+
+
+def read(
+    session: Session, app: App, finding: Finding, *, include_dataflows: bool = False
+) -> dict[str, Any]:
+    """One finding in the wire shape."""
+    tags = serialize.extra_tags(session, [finding.id])[finding.id]
+    return serialize.read(
+        finding, app_id=app.app_id, tags=tags, include_dataflows=include_dataflows
+    )

@@ -1,0 +1,182 @@
+"""Counts and findings summaries, aggregated by the database.
+
+Each function issues one GROUP BY statement; Python only folds the grouped
+rows (a handful per scan) into the wire shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from sordino.findings.models import Finding, Occurrence
+
+# Summaries use the reference's three severity bands.
+BANDS = {"critical": "critical", "high": "critical", "medium": "moderate"}
+COUNT_KEYS = ("severity", "category", "owasp_category", "language")
+
+
+def _bucket() -> dict[str, int]:
+    return {"total": 0, "total_fixed": 0, "total_ignored": 0}
+
+
+def _add(bucket: dict[str, int], status: str, count: int) -> None:
+    bucket["total"] += count
+    if status == "fixed":
+        bucket["total_fixed"] += count
+    elif status == "ignored":
+        bucket["total_ignored"] += count
+
+
+def _trim(bucket: dict[str, int]) -> dict[str, int]:
+    """Leave out zero fixed/ignored totals, as the reference's examples do."""
+    return {k: v for k, v in bucket.items() if v or k == "total"}
+
+
+class _TypeSummary:
+    """The summary of one finding type, built from grouped rows."""
+
+    def __init__(self, finding_type: str) -> None:
+        self.type = finding_type
+        self.totals = _bucket()
+        self.reachable = 0
+        self.by: dict[str, dict[str, dict[str, int]]] = {
+            "by_severity": {},
+            "by_category": {},
+            "by_assignee": {},
+        }
+
+    def add(self, row: Any) -> None:
+        _add(self.totals, row.status, row.n)
+        if row.reachable:
+            self.reachable += row.n
+        keys = {
+            "by_severity": BANDS.get(row.severity, "info"),
+            "by_category": row.category,
+            "by_assignee": row.assignee,
+        }
+        for name, key in keys.items():
+            if key:
+                _add(self.by[name].setdefault(key, _bucket()), row.status, row.n)
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "finding_type": self.type,
+            "total": self.totals["total"],
+            "total_reachable": self.reachable,
+            "total_ignored": self.totals["total_ignored"],
+            "total_fixed": self.totals["total_fixed"],
+            **{
+                name: {k: _trim(v) for k, v in sorted(buckets.items())}
+                for name, buckets in self.by.items()
+            },
+        }
+
+
+def _empty() -> dict[str, Any]:
+    return {
+        "counts": [],
+        "findings_summaries": [],
+        "total": 0,
+        "total_fixed": 0,
+        "total_ignored": 0,
+    }
+
+
+def scan_summaries(
+    session: Session, scan_ids: Sequence[int], types: Sequence[str] = ()
+) -> dict[int, dict[str, Any]]:
+    """Per scan: ``counts``, ``findings_summaries`` and totals of its findings."""
+    grouped = grouped_rows(session, scan_ids, types)
+    return {scan_id: fold(rows) for scan_id, rows in grouped.items()}
+
+
+def grouped_rows(
+    session: Session, scan_ids: Sequence[int], types: Sequence[str] = ()
+) -> dict[int, list[Any]]:
+    """Per scan, its findings grouped by the columns summaries need."""
+    grouped: dict[int, list[Any]] = {scan_id: [] for scan_id in scan_ids}
+    if not scan_ids:
+        return grouped
+    statement = (
+        select(
+            Occurrence.scan_id,
+            Finding.type,
+            Finding.severity,
+            Finding.category,
+            Finding.assignee,
+            Finding.status,
+            Finding.reachable,
+            func.count().label("n"),
+        )
+        .join(Finding, Finding.id == Occurrence.finding_id)
+        .where(Occurrence.scan_id.in_(scan_ids))
+        .group_by(
+            Occurrence.scan_id,
+            Finding.type,
+            Finding.severity,
+            Finding.category,
+            Finding.assignee,
+            Finding.status,
+            Finding.reachable,
+        )
+    )
+    if types:
+        statement = statement.where(Finding.type.in_(types))
+    for row in session.execute(statement):
+        grouped[row.scan_id].append(row)
+    return grouped
+
+
+def fold(rows: Iterable[Any]) -> dict[str, Any]:
+    """Grouped rows (type, severity, category, assignee, status, reachable, n)."""
+    result = _empty()
+    per_type: dict[str, _TypeSummary] = {}
+    counts: dict[tuple[str, str, str], int] = {}
+    for row in rows:
+        per_type.setdefault(row.type, _TypeSummary(row.type)).add(row)
+        for key in ("severity", "category"):
+            value = getattr(row, key)
+            if value:
+                slot = (row.type, key, value)
+                counts[slot] = counts.get(slot, 0) + row.n
+        result["total"] += row.n
+        if row.status in ("fixed", "ignored"):
+            result[f"total_{row.status}"] += row.n
+    result["counts"] = [
+        {"finding_type": t, "key": k, "value": v, "count": n}
+        for (t, k, v), n in sorted(counts.items())
+    ]
+    result["findings_summaries"] = [per_type[t].wire() for t in sorted(per_type)]
+    return result
+
+
+def tag_counts(session: Session, filtered: Select[Any]) -> list[dict[str, Any]]:
+    """``counts`` over the findings a filtered statement selects, in one query."""
+    rows = filtered.with_only_columns(
+        Finding.type,
+        Finding.severity,
+        Finding.category,
+        Finding.owasp_category,
+        Finding.language,
+    ).order_by(None)
+    selected = rows.cte("selected")
+    parts = [
+        select(
+            selected.c.type,
+            literal(key).label("key"),
+            selected.c[key].label("value"),
+            func.count().label("n"),
+        )
+        .where(selected.c[key] != "")
+        .group_by(selected.c.type, selected.c[key])
+        for key in COUNT_KEYS
+    ]
+    result = session.execute(union_all(*parts)).all()
+    return [
+        {"finding_type": row[0], "key": row[1], "value": row[2], "count": row[3]}
+        for row in sorted(result, key=lambda r: (r[0], r[1], r[2]))
+    ]
