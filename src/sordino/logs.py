@@ -28,5 +28,5 @@ def configure(fmt: str = "auto", level: str = "INFO") -> None:
             logging.getLevelName(level.upper())
         ),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=False,
     )

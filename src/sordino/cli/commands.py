@@ -7,6 +7,9 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add every optional command group to ``app``."""
-    from sordino.cli import rbac
+    from sordino.cli import analyze, findings, rbac
+
+    analyze.register(app)
+    findings.register(app)
 
     rbac.register(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -22,6 +23,18 @@ app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 console = Console()
 err = Console(stderr=True)
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
+) -> None:
+    """sordino: self-hosted application security."""
+    from sordino.logs import configure
+
+    settings = get_settings()
+    level = "DEBUG" if verbose else os.environ.get("SORDINO_LOG_LEVEL", "WARNING")
+    configure(settings.log_format, level)
 
 
 def database() -> Database:

@@ -1,0 +1,228 @@
+"""``sordino analyze`` and ``sordino import``: produce scans and store them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sordino.cli.target import Server, TargetError, resolve, store_embedded
+from sordino.ingest.bundle import ScanBundle
+
+console = Console()
+err = Console(stderr=True)
+SEVERITIES = ("critical", "high", "medium", "low")
+
+ServerOpt = Annotated[
+    str | None, typer.Option(help="Server URL; default: the embedded store.")
+]
+TokenOpt = Annotated[str | None, typer.Option(help="Access token for --server.")]
+
+
+def parse_tags(values: list[str]) -> dict[str, str]:
+    """``key=value`` options into a dict."""
+    tags = {}
+    for value in values:
+        key, sep, item = value.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"tags are written key=value, got {value!r}")
+        tags[key] = item
+    return tags
+
+
+def analyze(
+    path: Annotated[Path, typer.Argument(help="The checkout to analyse.")],
+    app: Annotated[str, typer.Option(help="App id (created on first scan).")],
+    tag: Annotated[list[str] | None, typer.Option(help="Scan tag key=value.")] = None,
+    version: Annotated[str | None, typer.Option(help="Default: git HEAD.")] = None,
+    branch: Annotated[str | None, typer.Option(help="Default: git branch.")] = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
+    timeout: Annotated[float, typer.Option(help="Seconds per engine.")] = 600,
+    memory: Annotated[int, typer.Option(help="MiB of memory per engine.")] = 4096,
+    remote: Annotated[
+        bool, typer.Option(help="Upload the source; a server worker analyses it.")
+    ] = False,
+) -> None:
+    """Analyse a checkout with every applicable engine and store the scan."""
+    from sordino.analysis.runner import AnalysisError, git_info
+    from sordino.analysis.runner import analyze as run
+
+    if not path.is_dir():
+        raise typer.BadParameter(f"{path} is not a directory")
+    tags = parse_tags(tag or [])
+    git = git_info(path) or ("", "")
+    version = version or git[0]
+    branch = branch or git[1]
+    target = resolve(server, token)
+    if remote:
+        from sordino.cli.remote import analyze_remotely
+
+        if target is None:
+            raise typer.BadParameter("--remote needs --server (or SORDINO_SERVER)")
+        result = analyze_remotely(target, path, app, version, branch, tags)
+        print_summary(result["bundle_summary"], result["failures"])
+        return
+    try:
+        with _Progress() as progress:
+            bundle = run(
+                path,
+                app=app,
+                version=version,
+                branch=branch,
+                tags=tags,
+                timeout_s=timeout,
+                memory_mb=memory,
+                progress=progress,
+            )
+    except AnalysisError as exc:
+        err.print(f"[red]analysis failed:[/] {exc}")
+        raise typer.Exit(2) from exc
+    stored = _store(bundle, target)
+    print_summary(summarize(bundle), [f.model_dump() for f in bundle.failures])
+    scan = stored["scan"]
+    console.print(
+        f"scan {scan['id']} of app {scan['app']}: {stored['findings']} findings "
+        f"({stored['new']} new, {stored['regressions']} regressions)"
+    )
+
+
+def _store(bundle: ScanBundle, target: Server | None) -> dict[str, Any]:
+    try:
+        if target is None:
+            return store_embedded(bundle)
+        return dict(
+            target.upload(bundle.app, "bundle", bundle.model_dump_json().encode())
+        )
+    except TargetError as exc:
+        err.print(f"[red]could not store the scan:[/] {exc}")
+        raise typer.Exit(3) from exc
+
+
+class _Progress:
+    """A progress display fed by the runner's (engine, state) callbacks."""
+
+    def __enter__(self) -> _Progress:
+        self.bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
+        )
+        self.tasks: dict[str, Any] = {}
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(None, None, None)
+
+    def __call__(self, engine: str, state: str) -> None:
+        if engine not in self.tasks:
+            self.tasks[engine] = self.bar.add_task(engine, total=1)
+        task = self.tasks[engine]
+        label = {"started": "running", "done": "done", "failed": "[red]failed[/]"}
+        self.bar.update(task, description=f"{engine}: {label.get(state, state)}")
+        if state != "started":
+            self.bar.update(task, completed=1)
+
+
+def summarize(bundle: ScanBundle) -> dict[str, Any]:
+    """Counts by type and severity and by category, for the summary table."""
+    by_severity: Counter[tuple[str, str]] = Counter(
+        (f.type, f.severity) for f in bundle.findings if not f.suppressed
+    )
+    by_category: Counter[str] = Counter(
+        f.category or f.type for f in bundle.findings if not f.suppressed
+    )
+    return {
+        "by_severity": {f"{t}/{s}": n for (t, s), n in by_severity.items()},
+        "by_category": dict(by_category),
+        "suppressed": sum(1 for f in bundle.findings if f.suppressed),
+        "packages": len(bundle.packages),
+    }
+
+
+def print_summary(summary: dict[str, Any], failures: list[dict[str, Any]]) -> None:
+    """Print severity counts per finding type, categories and engine failures."""
+    types = sorted({key.split("/")[0] for key in summary["by_severity"]})
+    table = Table(title="Findings by severity")
+    table.add_column("type")
+    for severity in SEVERITIES:
+        table.add_column(severity, justify="right")
+    for kind in types:
+        counts = [summary["by_severity"].get(f"{kind}/{s}", 0) for s in SEVERITIES]
+        table.add_row(kind, *(str(n) for n in counts))
+    console.print(table)
+    categories = Table(title="Findings by category")
+    categories.add_column("category")
+    categories.add_column("findings", justify="right")
+    ranked = sorted(summary["by_category"].items(), key=lambda kv: (-kv[1], kv[0]))
+    for name, count in ranked:
+        categories.add_row(name, str(count))
+    console.print(categories)
+    console.print(
+        f"packages: {summary['packages']}  suppressed: {summary['suppressed']}"
+    )
+    for failure in failures:
+        err.print(
+            f"[red]engine {failure['engine']} {failure['reason']}:[/] "
+            f"{failure.get('message', '')}"
+        )
+    if not failures:
+        console.print("every applicable engine completed")
+
+
+def import_report(
+    file: Annotated[Path, typer.Argument(help="SARIF, CycloneDX or bundle JSON.")],
+    app: Annotated[str, typer.Option(help="App id the report belongs to.")],
+    tag: Annotated[list[str] | None, typer.Option(help="Scan tag key=value.")] = None,
+    version: Annotated[str | None, typer.Option()] = None,
+    branch: Annotated[str | None, typer.Option()] = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
+) -> None:
+    """Import another tool's report as a scan of an app."""
+    from sordino.importers import InvalidReportError, load
+
+    if not file.is_file():
+        raise typer.BadParameter(f"{file} is not a file")
+    target = resolve(server, token)
+    tags = parse_tags(tag or [])
+    if target is not None:
+        params = {
+            "version": version or "",
+            "branch": branch or "",
+            "tag": [f"{k}={v}" for k, v in tags.items()],
+        }
+        with file.open("rb") as stream:
+            try:
+                stored = target.upload(app, "bundle", stream, **params)
+            except TargetError as exc:
+                err.print(f"[red]import refused:[/] {exc}")
+                raise typer.Exit(3) from exc
+    else:
+        try:
+            bundle = load(file, app=app)
+        except InvalidReportError as exc:
+            err.print(f"[red]cannot import {file}:[/] {exc}")
+            raise typer.Exit(2) from exc
+        bundle.version = version or bundle.version
+        bundle.branch = branch or bundle.branch
+        bundle.tags.update(tags)
+        stored = _store(bundle, None)
+    console.print(
+        f"imported {file.name} as scan {stored['scan']['id']} of app {app}: "
+        f"{stored['findings']} findings, {stored['packages']} packages"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``analyze`` and ``import`` to the command line."""
+    app.command("analyze")(analyze)
+    app.command("import")(import_report)
