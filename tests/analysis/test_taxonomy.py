@@ -44,12 +44,14 @@ def test_owasp_tables_have_ten_entries_each() -> None:
     for table in (taxonomy.OWASP_2017, taxonomy.OWASP_2021, taxonomy.OWASP_2025):
         assert len(table) == 10
     assert taxonomy.OWASP_2021["a03-injection"] == "A03:2021 Injection"
-    assert "Software Supply Chain Failures" in taxonomy.OWASP_2025[
-        "a03-software-supply-chain-failures"
-    ]
-    assert "Exceptional Conditions" in taxonomy.OWASP_2025[
-        "a10-mishandling-of-exceptional-conditions"
-    ]
+    assert (
+        "Software Supply Chain Failures"
+        in taxonomy.OWASP_2025["a03-software-supply-chain-failures"]
+    )
+    assert (
+        "Exceptional Conditions"
+        in taxonomy.OWASP_2025["a10-mishandling-of-exceptional-conditions"]
+    )
 
 
 def test_reference_owasp_slugs_are_known() -> None:

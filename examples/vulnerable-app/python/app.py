@@ -11,6 +11,7 @@ import jwt
 import ldap
 import requests
 import yaml
+from Crypto.Cipher import DES
 from flask import Flask, make_response, redirect, render_template_string, request, send_file
 from lxml import etree
 
@@ -132,6 +133,10 @@ def lang():
 
 def password_digest(password):
     return hashlib.md5(password.encode()).hexdigest()
+
+
+def encrypt_card(key, number):
+    return DES.new(key, DES.MODE_ECB).encrypt(number)
 
 
 def reset_token():

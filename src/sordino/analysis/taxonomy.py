@@ -181,6 +181,7 @@ _TABLE: tuple[Category, ...] = (
     Category("Timing Attack", 208, _AUTH17, _AUTH21, "low", 3.7),
     Category("Sensitive Data Leak", 200, _SDE17, _BAC21, "low", 3.7),
     Category("Sensitive Data Exposure", 311, _SDE17, _CRY21, "medium", 5.9),
+    Category("Sensitive Data Usage", 359, _SDE17, _BAC21, "low", 3.7),
     Category("Insecure Data Storage", 922, _BAC17, _BAC21, "medium", 5.5),
     Category("Error Handling", 209, _SDE17, _MIS21, "low", 3.7),
     Category("Denial of Service", 400, _MIS17, _DES21, "medium", 5.3),
