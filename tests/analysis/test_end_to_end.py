@@ -47,8 +47,12 @@ def test_findings_from_each_engine(bundle: ScanBundle) -> None:
     assert ("secrets", "secrets.aws-access-key") in rules
     assert ("lockfiles", "package") in rules
     assert sorted(p.name for p in bundle.packages) == ["flask", "requests"]
-    # node_modules is third-party code: nothing from it is reported.
-    assert not [f for f in bundle.findings if "node_modules" in f.file]
+    # node_modules and venv hold third-party code: nothing from them is reported.
+    assert {f.file for f in bundle.findings} == {
+        "app/views.py",
+        "web/server.js",
+        "requirements.txt",
+    }
 
 
 def test_secrets_are_deduplicated_across_engines(bundle: ScanBundle) -> None:

@@ -81,6 +81,7 @@ TREES: dict[str, dict[str, str]] = {
         "requirements.txt": REQUIREMENTS,
         "infra/main.tf": MAIN_TF,
         "node_modules/lib/index.js": "eval(process.argv[2]);\n",
+        "venv/lib/site.py": "import pickle\n\npickle.loads(open(0).read())\n",
     },
     "one": {"tool.py": ONE_PY, "settings.ini": SETTINGS_INI},
     "empty": {"clean.py": CLEAN_PY},

@@ -28,8 +28,10 @@ from sordino.ingest.bundle import EngineFailure, FindingRecord, ScanBundle
 
 log = structlog.get_logger(__name__)
 
-# Called as progress(engine_name, state); states: started, done, failed, skipped.
+# Called as progress(engine_name, state) from worker threads, so it must be
+# thread-safe; states: started, done, failed, skipped.
 ProgressCallback = Callable[[str, str], None]
+MAX_WARNINGS = 100
 
 
 class AnalysisError(ValueError):
@@ -202,7 +204,9 @@ def _stats(
         }
         for name, result in sorted(results.items())
     }
-    stats["warnings"] = [w for result in results.values() for w in result.warnings]
+    warnings = [w for result in results.values() for w in result.warnings]
+    stats["warnings"] = warnings[:MAX_WARNINGS]
+    stats["warnings_total"] = len(warnings)
     return stats
 
 
