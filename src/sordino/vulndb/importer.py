@@ -13,6 +13,7 @@ import structlog
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from sordino.vulndb.matching import clear_caches
 from sordino.vulndb.models import Advisory, AffectedPackage, VulnDbImport
 from sordino.vulndb.reader import (
     Document,
@@ -53,6 +54,8 @@ def import_path(session: Session, path: Path) -> ImportStats:
     while batch := list(itertools.islice(documents, BATCH)):
         _import_batch(session, batch, stats)
     stats.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
+    if stats.changed:
+        clear_caches()
     session.execute(
         insert(VulnDbImport),
         [

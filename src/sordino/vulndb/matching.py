@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from sordino.ingest.bundle import PackageRecord
 from sordino.vulndb.models import Advisory, AffectedPackage
-from sordino.vulndb.scoring import score
+from sordino.vulndb.scoring import Score, score
 from sordino.vulndb.versions import (
     PURL_ECOSYSTEMS,
     ParsedRange,
@@ -87,15 +87,39 @@ def package_key(package: PackageRecord) -> tuple[str, str] | None:
     return ecosystem, normalize_name(ecosystem, name)
 
 
-_RANGE_CACHE: dict[tuple[int, str], tuple[list[ParsedRange], int, int]] = {}
+@dataclass(frozen=True)
+class _Parsed:
+    ranges: list[ParsedRange]
+    git: int
+    bad: int
+    versions: frozenset[str]
+
+
+_RANGE_CACHE: dict[tuple[int, str], _Parsed] = {}
+_SCORE_CACHE: dict[tuple[str, str], Score] = {}
+
+
+def clear_caches() -> None:
+    """Forget parsed ranges and scores (after an import changed advisories)."""
+    _RANGE_CACHE.clear()
+    _SCORE_CACHE.clear()
+
+
+def _parsed(row: Any) -> _Parsed:
+    """Parsed ranges and versions of an affected row, cached across calls."""
+    key = (row.id, row.advisory_id)
+    cached = _RANGE_CACHE.get(key)
+    if cached is None:
+        if len(_RANGE_CACHE) > 500_000:
+            _RANGE_CACHE.clear()
+        ranges, git, bad = _ranges(row)
+        cached = _Parsed(ranges, git, bad, frozenset(row.versions or ()))
+        _RANGE_CACHE[key] = cached
+    return cached
 
 
 def _ranges(row: Any) -> tuple[list[ParsedRange], int, int]:
     """Parsed ranges of an affected row plus counts of GIT and unreadable ranges."""
-    key = (row.id, row.advisory_id)
-    cached = _RANGE_CACHE.get(key)
-    if cached is not None:
-        return cached
     parsed, git, bad = [], 0, 0
     for item in row.ranges or []:
         if item.get("type") == "GIT":
@@ -105,18 +129,16 @@ def _ranges(row: Any) -> tuple[list[ParsedRange], int, int]:
             parsed.append(parse_range(row.ecosystem, item.get("events") or []))
         except UnparsableVersion:
             bad += 1
-    if len(_RANGE_CACHE) > 500_000:
-        _RANGE_CACHE.clear()
-    _RANGE_CACHE[key] = (parsed, git, bad)
     return parsed, git, bad
 
 
 def _affects(row: Any, version: str, stats: MatchStats) -> bool:
-    ranges, git, bad = _ranges(row)
-    stats.git_ranges_skipped += git
-    stats.unparsable_ranges += bad
-    if version in row.versions or version.removeprefix("v") in row.versions:
+    parsed = _parsed(row)
+    stats.git_ranges_skipped += parsed.git
+    stats.unparsable_ranges += parsed.bad
+    if version in parsed.versions or version.removeprefix("v") in parsed.versions:
         return True
+    ranges = parsed.ranges
     if not ranges:
         return False
     try:
@@ -149,7 +171,7 @@ def _hits(rows: Iterable[Any], version: str, stats: MatchStats) -> dict[str, _Hi
     for row in rows:
         if not _affects(row, version, stats):
             continue
-        fixed = tuple(f for r in _ranges(row)[0] for f in r.fixed)
+        fixed = tuple(f for r in _parsed(row).ranges for f in r.fixed)
         previous = hits.get(row.advisory_id)
         if previous is not None:
             fixed += previous.fixed
@@ -245,7 +267,7 @@ def _build(
     cves = sorted(n for n in names if n.startswith("CVE-"))
     fixed = sorted({f for a in group for f in hits[a.id].fixed})
     best = next((a for a in group if a.severity), primary)
-    rated = score(best.severity, best.database_specific)
+    rated = _score(best)
     fix_version = _lowest_fix(ecosystem, package.version, fixed)
     return VulnMatch(
         package=package,
@@ -266,6 +288,18 @@ def _build(
         published=primary.published.isoformat() if primary.published else "",
         references=[str(r.get("url", "")) for r in primary.references][:20],
     )
+
+
+def _score(advisory: Advisory) -> Score:
+    """The advisory's score; cached because CVSS parsing is slow and repeats."""
+    key = (advisory.id, str(advisory.modified))
+    cached = _SCORE_CACHE.get(key)
+    if cached is None:
+        if len(_SCORE_CACHE) > 200_000:
+            _SCORE_CACHE.clear()
+        cached = score(advisory.severity, advisory.database_specific)
+        _SCORE_CACHE[key] = cached
+    return cached
 
 
 def _cwes(group: list[Advisory]) -> list[int]:
