@@ -101,9 +101,8 @@ def main() -> None:
         started = time.perf_counter()
         with db.session() as session:
             again = import_path(session, archive)
-        print(
-            f"re-import (unchanged {again.unchanged}): {time.perf_counter() - started:.1f}s"
-        )
+        elapsed = time.perf_counter() - started
+        print(f"re-import (unchanged {again.unchanged}): {elapsed:.1f}s")
         packages = _packages(originals)
         with db.sessions() as session:
             started = time.perf_counter()
