@@ -294,7 +294,7 @@ def test_gradle_lockfile(tmp_path: Path) -> None:
     assert entries["junit"].scope == "test"
     assert not entries["junit"].record.direct
     _write(tmp_path, "gradle.lockfile", "not-a-coordinate=x\n")
-    with pytest.raises(LockfileError, match="gradle.lockfile:1"):
+    with pytest.raises(LockfileError, match=r"gradle\.lockfile:1"):
         parse_file(path, tmp_path)
 
 
@@ -346,7 +346,8 @@ def test_composer_lock(tmp_path: Path) -> None:
     entries = {e.record.name: e for e in result.entries}
     guzzle = entries["guzzle"].record
     assert guzzle.purl == "pkg:composer/guzzlehttp/guzzle@7.4.0"
-    assert guzzle.direct and guzzle.license == "MIT"
+    assert guzzle.direct
+    assert guzzle.license == "MIT"
     assert entries["psr7"].record.version == "2.1.0"
     assert not entries["psr7"].record.direct
     assert entries["phpunit"].scope == "dev"
