@@ -3,10 +3,12 @@
 from fastapi import APIRouter
 
 from sordino.apps import routes as apps
+from sordino.checks import routes as checks
 from sordino.findings import routes as findings
 from sordino.orgs import routes as orgs
 from sordino.rbac import routes as rbac
 from sordino.rbac import team_routes as rbac_teams
+from sordino.scans import routes as scans
 from sordino.scans import upload_routes as scan_uploads
 from sordino.tokens import routes as tokens
 
@@ -28,4 +30,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     findings.comments,
     findings.autofix,
     findings.versions,
+    scans.router,
+    checks.router,
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 18:44:56.221787
+Create Date: 2026-12-03 18:52:07.486841
 """
 
 from collections.abc import Sequence
@@ -78,6 +78,46 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_app_groups")),
         sa.UniqueConstraint("org_id", "name", name=op.f("uq_app_groups_org_id")),
+    )
+    op.create_table(
+        "check_policies",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("org_id", sa.String(length=36), nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("created_at", sordino.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["orgs.id"],
+            name=op.f("fk_check_policies_org_id_orgs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_check_policies")),
+        sa.UniqueConstraint(
+            "org_id", "content_hash", name=op.f("uq_check_policies_org_id")
+        ),
+    )
+    op.create_table(
+        "check_policy_tags",
+        sa.Column("org_id", sa.String(length=36), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("tag", sa.String(length=255), nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("updated_at", sordino.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["orgs.id"],
+            name=op.f("fk_check_policy_tags_org_id_orgs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "org_id", "name", "tag", name=op.f("pk_check_policy_tags")
+        ),
     )
     op.create_table(
         "custom_roles",
@@ -384,6 +424,21 @@ def upgrade() -> None:
         sa.UniqueConstraint("app_pk", "internal_id", name=op.f("uq_findings_app_pk")),
     )
     with op.batch_alter_table("findings", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_findings_app_assignee", ["app_pk", "assignee"], unique=False
+        )
+        batch_op.create_index(
+            "ix_findings_app_category", ["app_pk", "category"], unique=False
+        )
+        batch_op.create_index(
+            "ix_findings_app_severity", ["app_pk", "severity"], unique=False
+        )
+        batch_op.create_index(
+            "ix_findings_org_category", ["org_id", "category"], unique=False
+        )
+        batch_op.create_index(
+            "ix_findings_org_severity", ["org_id", "severity"], unique=False
+        )
         batch_op.create_index("ix_findings_org_type", ["org_id", "type"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_findings_status"), ["status"], unique=False
@@ -434,9 +489,70 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("scans", schema=None) as batch_op:
         batch_op.create_index("ix_scans_app_completed", ["app_pk", "id"], unique=False)
+        batch_op.create_index(
+            "ix_scans_app_version", ["app_pk", "version"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_scans_org_id"), ["org_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_scans_polyglot_scan_id"), ["polyglot_scan_id"], unique=False
+        )
+
+    op.create_table(
+        "check_results",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("org_id", sa.String(length=36), nullable=False),
+        sa.Column("app_pk", sa.Integer(), nullable=False),
+        sa.Column(
+            "source_scan_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=True,
+        ),
+        sa.Column(
+            "target_scan_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column("passed", sa.Boolean(), nullable=False),
+        sa.Column("request", sa.JSON(), nullable=False),
+        sa.Column("result", sa.JSON(), nullable=False),
+        sa.Column("created_at", sordino.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["app_pk"],
+            ["apps.pk"],
+            name=op.f("fk_check_results_app_pk_apps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["orgs.id"],
+            name=op.f("fk_check_results_org_id_orgs"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_scan_id"],
+            ["scans.id"],
+            name=op.f("fk_check_results_source_scan_id_scans"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_scan_id"],
+            ["scans.id"],
+            name=op.f("fk_check_results_target_scan_id_scans"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_check_results")),
+    )
+    with op.batch_alter_table("check_results", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_check_results_org_id"), ["org_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_check_results_target", ["target_scan_id"], unique=False
         )
 
     op.create_table(
@@ -662,15 +778,26 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_comments_finding_id"))
 
     op.drop_table("comments")
+    with op.batch_alter_table("check_results", schema=None) as batch_op:
+        batch_op.drop_index("ix_check_results_target")
+        batch_op.drop_index(batch_op.f("ix_check_results_org_id"))
+
+    op.drop_table("check_results")
     with op.batch_alter_table("scans", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_scans_polyglot_scan_id"))
         batch_op.drop_index(batch_op.f("ix_scans_org_id"))
+        batch_op.drop_index("ix_scans_app_version")
         batch_op.drop_index("ix_scans_app_completed")
 
     op.drop_table("scans")
     with op.batch_alter_table("findings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_findings_status"))
         batch_op.drop_index("ix_findings_org_type")
+        batch_op.drop_index("ix_findings_org_severity")
+        batch_op.drop_index("ix_findings_org_category")
+        batch_op.drop_index("ix_findings_app_severity")
+        batch_op.drop_index("ix_findings_app_category")
+        batch_op.drop_index("ix_findings_app_assignee")
 
     op.drop_table("findings")
     op.drop_table("app_group_members")
@@ -695,6 +822,8 @@ def downgrade() -> None:
     op.drop_table("invitations")
     op.drop_table("groups")
     op.drop_table("custom_roles")
+    op.drop_table("check_policy_tags")
+    op.drop_table("check_policies")
     op.drop_table("app_groups")
     op.drop_table("vulndb_imports")
     with op.batch_alter_table("vulndb_advisories", schema=None) as batch_op:
