@@ -2,6 +2,7 @@
 
 from sordino.apps import models as apps
 from sordino.checks import models as checks
+from sordino.compounds import models as compounds
 from sordino.findings import models as findings
 from sordino.orgs import models as orgs
 from sordino.rbac import models as rbac
@@ -13,6 +14,7 @@ from sordino.vulndb import models as vulndb
 __all__ = [
     "apps",
     "checks",
+    "compounds",
     "findings",
     "orgs",
     "rbac",

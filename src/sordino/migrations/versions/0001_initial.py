@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 18:52:07.486841
+Create Date: 2026-12-03 18:53:46.849983
 """
 
 from collections.abc import Sequence
@@ -119,6 +119,27 @@ def upgrade() -> None:
             "org_id", "name", "tag", name=op.f("pk_check_policy_tags")
         ),
     )
+    op.create_table(
+        "compounds",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("org_id", sa.String(length=36), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("is_archived", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sordino.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["orgs.id"],
+            name=op.f("fk_compounds_org_id_orgs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_compounds")),
+        sa.UniqueConstraint("org_id", "name", name=op.f("uq_compounds_org_id")),
+    )
+    with op.batch_alter_table("compounds", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_compounds_org_id"), ["org_id"], unique=False
+        )
+
     op.create_table(
         "custom_roles",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -306,6 +327,47 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("group_id", "user_id", name=op.f("pk_group_members")),
     )
+    op.create_table(
+        "polyglot_scans",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("org_id", sa.String(length=36), nullable=False),
+        sa.Column("compound_id", sa.String(length=36), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("version", sa.String(length=255), nullable=False),
+        sa.Column("branch", sa.String(length=255), nullable=False),
+        sa.Column("tags", sa.JSON(), nullable=False),
+        sa.Column("agent", sa.String(length=255), nullable=False),
+        sa.Column("languages", sa.JSON(), nullable=False),
+        sa.Column("platforms", sa.JSON(), nullable=False),
+        sa.Column("counts", sa.JSON(), nullable=False),
+        sa.Column("failures", sa.JSON(), nullable=False),
+        sa.Column("started_at", sordino.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", sordino.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sordino.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["compound_id"],
+            ["compounds.id"],
+            name=op.f("fk_polyglot_scans_compound_id_compounds"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["orgs.id"],
+            name=op.f("fk_polyglot_scans_org_id_orgs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_polyglot_scans")),
+    )
+    with op.batch_alter_table("polyglot_scans", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_polyglot_scans_compound", ["compound_id", "id"], unique=False
+        )
+
     op.create_table(
         "team_groups",
         sa.Column("team_id", sa.String(length=36), nullable=False),
@@ -707,6 +769,23 @@ def upgrade() -> None:
         batch_op.create_index("ix_scan_tags_kv", ["key", "value"], unique=False)
 
     op.create_table(
+        "source_archives",
+        sa.Column(
+            "scan_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sordino.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["scan_id"],
+            ["scans.id"],
+            name=op.f("fk_source_archives_scan_id_scans"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("scan_id", name=op.f("pk_source_archives")),
+    )
+    op.create_table(
         "triage_events",
         sa.Column(
             "id",
@@ -757,6 +836,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_triage_events_finding_id"))
 
     op.drop_table("triage_events")
+    op.drop_table("source_archives")
     with op.batch_alter_table("scan_tags", schema=None) as batch_op:
         batch_op.drop_index("ix_scan_tags_kv")
 
@@ -803,6 +883,10 @@ def downgrade() -> None:
     op.drop_table("app_group_members")
     op.drop_table("team_members")
     op.drop_table("team_groups")
+    with op.batch_alter_table("polyglot_scans", schema=None) as batch_op:
+        batch_op.drop_index("ix_polyglot_scans_compound")
+
+    op.drop_table("polyglot_scans")
     op.drop_table("group_members")
     with op.batch_alter_table("apps", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_apps_team_id"))
@@ -822,6 +906,10 @@ def downgrade() -> None:
     op.drop_table("invitations")
     op.drop_table("groups")
     op.drop_table("custom_roles")
+    with op.batch_alter_table("compounds", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_compounds_org_id"))
+
+    op.drop_table("compounds")
     op.drop_table("check_policy_tags")
     op.drop_table("check_policies")
     op.drop_table("app_groups")
