@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SCOPE_PATTERN = re.compile(r"^\w+:\w+$|^\w+:\*$")
 
@@ -15,6 +15,18 @@ def _check_scopes(scopes: list[str]) -> list[str]:
     if bad:
         raise ValueError(f"not of the form 'resource:action': {', '.join(bad)}")
     return scopes
+
+
+def _renamed(data: Any, aliases: dict[str, str]) -> Any:
+    """``data`` with each alias key moved to its field name unless that is set."""
+    if not isinstance(data, dict):
+        return data
+    result = dict(data)
+    for alias, name in aliases.items():
+        if alias in result:
+            value = result.pop(alias)
+            result.setdefault(name, value)
+    return result
 
 
 class RoleCreate(BaseModel):
@@ -56,29 +68,33 @@ class UserRoleUpdate(BaseModel):
 class MemberSpec(BaseModel):
     """A user (by id or email) and the team role they hold."""
 
-    user_id_v2: str | None = Field(
-        default=None, validation_alias=AliasChoices("user_id_v2", "user_id", "id_v2")
-    )
+    user_id_v2: str | None = None
     email: str | None = None
-    team_role: str | None = Field(
-        default=None, validation_alias=AliasChoices("team_role", "role")
-    )
+    team_role: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, data: Any) -> Any:
+        return _renamed(
+            data, {"user_id": "user_id_v2", "id_v2": "user_id_v2", "role": "team_role"}
+        )
 
 
 class TeamCreate(BaseModel):
     """A new team with its first apps and members."""
 
-    name: str = Field(
-        min_length=1,
-        max_length=255,
-        validation_alias=AliasChoices("name", "team_name", "teamName"),
-    )
+    name: str = Field(min_length=1, max_length=255)
     applications: list[str] = Field(default_factory=list)
-    team_membership: list[MemberSpec] = Field(
-        default_factory=list,
-        validation_alias=AliasChoices("team_membership", "members"),
-    )
+    team_membership: list[MemberSpec] = Field(default_factory=list)
     force_app_inclusion: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, data: Any) -> Any:
+        return _renamed(
+            data,
+            {"team_name": "name", "teamName": "name", "members": "team_membership"},
+        )
 
 
 class TeamChange(BaseModel):

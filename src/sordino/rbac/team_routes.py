@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy.orm import Session
 
-from sordino.api.deps import OrgScope, PrincipalDep, SessionDep
+from sordino.api.deps import OrgScope, SessionDep
 from sordino.api.envelope import ok
-from sordino.api.errors import Forbidden, NotFound
 from sordino.rbac import groups, teams
 from sordino.rbac.access import Principal
-from sordino.rbac.models import Team
+from sordino.rbac.deps import TeamContext, TeamScope
 from sordino.rbac.routes import Page, page_of, translated
 from sordino.rbac.schemas import (
     GroupRoleUpdate,
@@ -30,45 +27,6 @@ config = APIRouter(tags=["team_config"])
 scopes = APIRouter(tags=["scopes"])
 
 Body = dict[str, Any]
-
-
-@dataclass
-class TeamContext:
-    """A route's caller together with the team its path names."""
-
-    principal: Principal
-    team: Team
-    session: Session
-
-
-class TeamScope:
-    """Requires one of ``scopes`` on the team in the path (org role or team role).
-
-    An unknown team, or another org's, answers 404 before the scope is checked,
-    the way ``AppScope`` treats apps.
-    """
-
-    def __init__(self, *scopes: str, param: str = "rbacTeamID") -> None:
-        self.scopes = scopes
-        self.param = param
-
-    def __call__(
-        self, request: Request, principal: PrincipalDep, session: SessionDep
-    ) -> TeamContext:
-        org_id = request.path_params.get("orgID")
-        if org_id is not None and org_id != principal.org_id:
-            raise NotFound("no such organization")
-        team_id = request.path_params[self.param]
-        team = teams.get_team(session, principal.org_id, team_id)
-        if team is None:
-            raise NotFound(f"no team with id {team_id!r}")
-        if self.scopes and not any(
-            principal.has(scope, team_id=team.id) for scope in self.scopes
-        ):
-            raise Forbidden(
-                f"this operation needs the scope {' or '.join(self.scopes)}"
-            )
-        return TeamContext(principal, team, session)
 
 
 Reader = Annotated[TeamContext, Depends(TeamScope("teams:read"))]
