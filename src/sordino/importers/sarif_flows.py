@@ -113,6 +113,13 @@ def _shared(step: JsonObject, ctx: RunContext, where: str) -> JsonObject:
     if step.get("index") is None:
         return step
     index = integer(step.get("index"), pointer(where, "index"))
-    if 0 <= index < len(ctx.flow_locations):
-        return {**ctx.flow_locations[index], **step}
-    return step
+    if not 0 <= index < len(ctx.flow_locations):
+        return step
+    shared = ctx.flow_locations[index]
+    merged = {**shared, **step}
+    # An inline location refines the shared one member by member.
+    if isinstance(shared.get("location"), dict) and isinstance(
+        step.get("location"), dict
+    ):
+        merged["location"] = {**shared["location"], **step["location"]}
+    return merged
