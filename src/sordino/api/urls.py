@@ -6,12 +6,12 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
-from sordino.config import get_settings
+from sordino.config import Settings, get_settings
 
 
 def external_base(request: Request) -> str:
     """``scheme://host`` as the client addressed the server."""
-    settings = get_settings()
+    settings = _settings(request)
     if settings.public_url:
         return settings.public_url.rstrip("/")
     scheme = request.url.scheme
@@ -26,6 +26,12 @@ def external_url(request: Request, path: str, params: list[tuple[str, str]]) -> 
     """An absolute URL for ``path`` with ``params`` encoded in order."""
     query = urlencode(params)
     return f"{external_base(request)}{path}" + (f"?{query}" if query else "")
+
+
+def _settings(request: Request) -> Settings:
+    """The settings of the app serving ``request`` (the process's when unset)."""
+    found = getattr(request.app.state, "settings", None)
+    return found if isinstance(found, Settings) else get_settings()
 
 
 def _first(value: str | None) -> str:
