@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     log_format: str = "auto"
     log_level: str = "INFO"
     immediate_jobs: bool = False
+    in_process_worker: bool = True
 
     @property
     def resolved_database_url(self) -> str:

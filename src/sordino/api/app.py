@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
+from huey.consumer import Consumer
 
 from sordino import __version__
 from sordino.api import errors
@@ -17,6 +18,8 @@ from sordino.db import Database
 from sordino.logs import configure
 from sordino.routers import ROUTERS
 from sordino.scans.upload_routes import is_upload
+from sordino.worker.queue import make_huey
+from sordino.worker.tasks import Jobs
 
 PREFIX = "/api/v4"
 log = structlog.get_logger()
@@ -30,10 +33,19 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     if migrate:
         db.upgrade()
 
+    jobs = Jobs(make_huey(settings), db)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        log.info("server.started", database=db.engine.dialect.name)
+        consumer = _in_process_consumer(settings, jobs)
+        log.info(
+            "server.started",
+            database=db.engine.dialect.name,
+            in_process_worker=consumer is not None,
+        )
         yield
+        if consumer is not None:
+            consumer.stop(graceful=True)
         db.engine.dispose()
 
     app = FastAPI(
@@ -48,6 +60,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.state.settings = settings
     app.state.db = db
     app.state.signing_key = settings.signing_key()
+    app.state.jobs = jobs
     errors.install(app)
     api = APIRouter(prefix=PREFIX)
     for router in ROUTERS:
@@ -67,3 +80,13 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     )
     app.add_middleware(RequestId)
     return app
+
+
+def _in_process_consumer(settings: Settings, jobs: Jobs) -> Consumer | None:
+    """Run background jobs inside the server unless separate workers are set up."""
+    if settings.immediate_jobs or settings.queue_url or not settings.in_process_worker:
+        return None
+    consumer = jobs.huey.create_consumer(workers=1, worker_type="thread")
+    consumer._set_signal_handlers = lambda: None  # the server owns the signals
+    consumer.start()
+    return consumer

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from sordino.api.deps import OrgScope, SessionDep
@@ -13,7 +13,7 @@ from sordino.api.envelope import ok
 from sordino.api.errors import NotFound, ValidationFailed
 from sordino.common import APP_ID_PATTERN
 from sordino.rbac.access import Principal
-from sordino.scans import uploads
+from sordino.scans import serialize, uploads
 
 router = APIRouter(tags=["scans"])
 Uploader = Annotated[Principal, Depends(OrgScope("uploads:write"))]
@@ -103,3 +103,30 @@ async def upload_cyclonedx(
 ) -> dict[str, Any]:
     """Import a CycloneDX SBOM or VEX document as a new scan of the app."""
     return await _receive(request, session, principal, appID, "cyclonedx")
+
+
+@router.post("/orgs/{orgID}/apps/{appID}/scans/source")
+async def upload_source(
+    appID: str,  # noqa: N803
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    principal: Uploader,
+) -> dict[str, Any]:
+    """Queue server-side analysis of a source archive (tar, optionally gzipped)."""
+    if not APP_ID_PATTERN.match(appID):
+        raise ValidationFailed(
+            "invalid app id", validation_errors=[f"appID: {appID!r}"]
+        )
+    meta = _meta(request)
+    content = await request.body()
+    try:
+        scan, app = await run_in_threadpool(
+            uploads.queue_source, session, principal, appID, content, meta
+        )
+    except uploads.UploadError as exc:
+        raise ValidationFailed(
+            "the source upload was refused", validation_errors=[exc.message]
+        ) from exc
+    background.add_task(request.app.state.jobs.enqueue_analysis, scan.id)
+    return ok({"scan": serialize.read(scan, app)})

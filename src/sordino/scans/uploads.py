@@ -7,23 +7,24 @@ memory, and a report that cannot be read stores nothing.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
 from sordino.apps import service as apps
+from sordino.apps.models import App
 from sordino.importers import InvalidReportError, load
 from sordino.ingest.bundle import ScanBundle
 from sordino.ingest.service import IngestResult, ingest
 from sordino.rbac.access import Principal
 from sordino.scans import serialize
+from sordino.scans.models import Scan, ScanTag, SourceArchive
 
 SPOOL_IN_MEMORY = 4 * 1024 * 1024
 KINDS = ("bundle", "sarif", "cyclonedx")
+ARCHIVE_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ")
 
 
 class UploadError(ValueError):
@@ -99,10 +100,37 @@ def summary(result: IngestResult) -> dict[str, Any]:
     }
 
 
-def save_archive(stream: IO[bytes], directory: Path) -> Path:
-    """Keep an uploaded source archive for a worker to analyse."""
-    directory.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=directory, suffix=".tar.gz")
-    with open(handle, "wb") as target:
-        shutil.copyfileobj(stream, target)
-    return Path(name)
+def queue_source(
+    session: Session,
+    principal: Principal,
+    app_id: str,
+    content: bytes,
+    meta: dict[str, Any],
+) -> tuple[Scan, App]:
+    """Record a queued scan holding the archive until a worker analyses it."""
+    if not content.startswith(ARCHIVE_MAGIC) and content[257:262] != b"ustar":
+        raise UploadError("expected a tar archive (optionally gzip, bzip2 or xz)")
+    app = apps.get_by_app_id(session, principal.org_id, app_id)
+    if app is not None and not principal.can_see(app):
+        raise UploadError(f"no app with id {app_id!r}")
+    app = app or apps.ensure(session, principal.org_id, app_id)
+    tags = dict(meta.get("tags", {}))
+    if meta.get("branch"):
+        tags.setdefault("branch", meta["branch"])
+    scan = Scan(
+        org_id=principal.org_id,
+        app_pk=app.pk,
+        status="queued",
+        version=meta.get("version") or "",
+        branch=meta.get("branch") or "",
+        tags=tags,
+        source="remote",
+        completed_at=None,
+    )
+    session.add(scan)
+    session.flush()
+    for key, value in tags.items():
+        session.add(ScanTag(scan_id=scan.id, key=key, value=value))
+    session.add(SourceArchive(scan_id=scan.id, content=content))
+    session.flush()
+    return scan, app

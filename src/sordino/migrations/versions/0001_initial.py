@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 18:53:46.849983
+Create Date: 2026-12-03 18:53:55.976732
 """
 
 from collections.abc import Sequence
