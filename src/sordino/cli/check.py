@@ -1,0 +1,161 @@
+"""``sordino check``: gate a build on the findings of the latest scan.
+
+The check runs against the embedded database by default, or against a server
+with ``--server`` (the token and org come from ``--token`` or the profile).
+It prints one row per rule and exits with status 1 when any rule has more
+matching findings than its threshold, 2 when the check could not run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import jwt
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sordino.checks import policies
+from sordino.checks.schemas import DEFAULT_CONFIG, CheckConfig, ScanSelector
+from sordino.cli import profile
+
+console = Console()
+err = Console(stderr=True)
+FAILED = 1
+BROKEN = 2
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``check`` to the CLI."""
+    app.command("check")(check)
+
+
+def load_config(file: Path | None) -> CheckConfig:
+    """The rules from a YAML file, or the default: no new critical finding."""
+    if file is None:
+        return DEFAULT_CONFIG.model_copy(deep=True)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CheckFailed(f"cannot read {file}: {exc.strerror}") from exc
+    try:
+        return policies.parse(text)
+    except policies.PolicyError as exc:
+        raise CheckFailed("; ".join([str(exc), *exc.problems])) from exc
+
+
+class CheckFailed(Exception):
+    """The check could not be run; the message says why."""
+
+
+def _org_of(token: str) -> str:
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError as exc:
+        raise CheckFailed("the token is not a sordino access token") from exc
+    return str(claims.get("orgID", ""))
+
+
+def on_server(server: str, token: str, app: str, config: CheckConfig) -> dict[str, Any]:
+    """Ask a sordino server to run the check."""
+    url = f"{server.rstrip('/')}/api/v4/orgs/{_org_of(token)}/apps/{app}/scans/check"
+    body = config.model_dump(mode="json", by_alias=True, exclude_none=True)
+    try:
+        response = httpx.post(
+            url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        )
+    except httpx.HTTPError as exc:
+        raise CheckFailed(f"cannot reach {server}: {exc}") from exc
+    try:
+        answer = response.json()
+    except ValueError as exc:
+        raise CheckFailed(f"{server} answered {response.status_code}") from exc
+    if response.status_code != 200 or not answer.get("ok"):
+        raise CheckFailed(f"{server} refused the check: {answer.get('message', '')}")
+    result: dict[str, Any] = answer["response"]
+    return result
+
+
+def embedded(app_id: str, config: CheckConfig) -> dict[str, Any]:
+    """Run the check on the local database and store its result there."""
+    from sordino.apps import service as apps
+    from sordino.checks import service as checks
+    from sordino.cli.main import database
+    from sordino.orgs import service as orgs
+
+    with database().session() as session:
+        saved = profile.load()
+        org_id = saved.org_id if saved else None
+        if org_id is None:
+            first = orgs.first_org(session)
+            org_id = first.id if first else ""
+        app = apps.get_by_app_id(session, org_id, app_id)
+        if app is None:
+            raise CheckFailed(f"no app named {app_id!r}")
+        try:
+            return checks.run(session, app, config).result
+        except checks.CheckError as exc:
+            raise CheckFailed(str(exc)) from exc
+
+
+def render(config: CheckConfig, result: dict[str, Any]) -> bool:
+    """Print the rules table; True when every rule passed."""
+    table = Table(title="check analysis")
+    for column in ("rule", "threshold", "found", "result"):
+        table.add_column(column)
+    thresholds = {rule.id: rule.threshold for rule in config.rules}
+    passed = True
+    for rule_id, summary in result["rules"].items():
+        over = summary["over_threshold"] > 0
+        passed = passed and not over
+        limit = thresholds.get(rule_id)
+        table.add_row(
+            rule_id,
+            "-" if limit is None else str(limit),
+            str(summary["matched"]),
+            "[red]FAIL[/red]" if over else "[green]pass[/green]",
+        )
+    console.print(table)
+    for rule_id, summary in result["rules"].items():
+        if summary["over_threshold"] > 0:
+            for finding in summary["findings"]:
+                console.print(f"  {rule_id}: #{finding['id']} {finding['title']}")
+    return passed
+
+
+def check(
+    app: Annotated[str, typer.Option("--app", help="The app to check.")],
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Rules (YAML, version 2).")
+    ] = None,
+    branch: Annotated[
+        str | None, typer.Option(help="Check the latest scan of this branch.")
+    ] = None,
+    base: Annotated[
+        str | None, typer.Option(help="Compare with the latest scan of this branch.")
+    ] = None,
+    server: Annotated[str | None, typer.Option(help="A sordino server URL.")] = None,
+    token: Annotated[str | None, typer.Option(help="Token for --server.")] = None,
+) -> None:
+    """Fail (exit 1) when a rule finds more findings than its threshold."""
+    try:
+        rules = load_config(config)
+        if branch and rules.target is None:
+            rules.target = ScanSelector(branch=branch)
+        if base and rules.source is None:
+            rules.source = ScanSelector(branch=base)
+        if server:
+            saved = profile.load()
+            secret = token or (saved.token if saved else "")
+            if not secret:
+                raise CheckFailed("--server needs --token or a saved profile")
+            result = on_server(server, secret, app, rules)
+        else:
+            result = embedded(app, rules)
+    except CheckFailed as exc:
+        err.print(f"check could not run: {exc}")
+        raise typer.Exit(BROKEN) from exc
+    if not render(rules, result):
+        raise typer.Exit(FAILED)
