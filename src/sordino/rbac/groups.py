@@ -53,7 +53,7 @@ def list_groups(
         query = query.where(func.lower(Group.name) == iname.lower())
     if search:
         query = query.where(func.lower(Group.name).like(f"%{search.lower()}%"))
-    return list(session.scalars(query.order_by(Group.name, Group.id)))
+    return list(session.scalars(query.order_by(func.lower(Group.name), Group.id)))
 
 
 def group_read(

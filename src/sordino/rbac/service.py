@@ -234,7 +234,11 @@ def team_alias(role_id: str) -> str:
 
 # Users ---------------------------------------------------------------------
 
-USER_SORTS = {"name": User.name, "email": User.email, "role": User.org_role_id}
+USER_SORTS = {
+    "name": func.lower(User.name),
+    "email": func.lower(User.email),
+    "role": User.org_role_id,
+}
 
 
 def get_user(session: Session, org_id: str, user_id: str) -> User | None:

@@ -59,7 +59,7 @@ def list_teams(
     query = select(Team).where(Team.org_id == principal.org_id)
     if name:
         query = query.where(func.lower(Team.name) == name.lower())
-    teams = session.scalars(query.order_by(Team.name, Team.id))
+    teams = session.scalars(query.order_by(func.lower(Team.name), Team.id))
     return [team for team in teams if principal.has("teams:read", team_id=team.id)]
 
 

@@ -1,0 +1,101 @@
+"""Roles and scopes: built-in roles are read-only, custom roles are checked."""
+
+from __future__ import annotations
+
+from sordino.rbac import builtin
+from tests.conftest import Api
+
+ROLES = "/orgs/{org}/rbac/roles"
+
+
+def _create(api: Api, **body: object) -> dict[str, object]:
+    payload = {"name": "Auditor", "scopes": ["apps:list", "findings:read"], **body}
+    result: dict[str, object] = api.ok("POST", ROLES, json=payload)
+    return result
+
+
+def test_list_has_every_builtin_role_with_reference_ids(api: Api) -> None:
+    roles = {role["id"]: role for role in api.ok("GET", ROLES)}
+    member = roles["e7ca42af-8dd5-4928-8eb9-28d5e41b5564"]
+    assert member["name"] == "Member"
+    assert member["id_aliases"] == ["MEMBER", "TEAM_MEMBER"]
+    assert member["role_type"] == "qwiet"
+    assert "organization_id" not in member
+    assert set(member["scopes"]) == builtin.MEMBER.scopes
+    assert roles["6fc50b34-6705-11eb-b610-435a3f7b9ad3"]["id_aliases"] == [
+        "SUPER_ADMIN"
+    ]
+
+
+def test_scopes_are_super_admins(api: Api) -> None:
+    scopes = api.ok("GET", "/orgs/{org}/rbac/scopes")
+    assert scopes == sorted(builtin.SUPER_ADMIN.scopes)
+    assert "roles:create" in scopes
+
+
+def test_create_custom_role_then_list_it(api: Api) -> None:
+    role = _create(api, description="reads findings", role_type="team")
+    assert role["organization_id"] == api.org_id
+    assert role["scopes"] == ["apps:list", "findings:read"]
+    listed = [r for r in api.ok("GET", ROLES) if r["id"] == role["id"]]
+    assert listed == [role]
+
+
+def test_custom_role_name_conflicts(api: Api) -> None:
+    _create(api)
+    again = api.post(ROLES, json={"name": "auditor", "scopes": ["apps:list"]})
+    assert again.status_code == 409
+    assert again.json()["code"] == "CONFLICT"
+    builtin_name = api.post(ROLES, json={"name": "Super Admin", "scopes": ["org:read"]})
+    assert builtin_name.status_code == 409
+
+
+def test_unknown_or_malformed_scopes_are_refused(api: Api) -> None:
+    unknown = api.post(ROLES, json={"name": "x", "scopes": ["rockets:launch"]})
+    assert unknown.status_code == 400
+    assert "rockets:launch" in unknown.json()["message"]
+    malformed = api.post(ROLES, json={"name": "y", "scopes": ["no-colon"]})
+    assert malformed.status_code == 400
+    wildcard = api.ok("POST", ROLES, json={"name": "z", "scopes": ["findings:*"]})
+    assert wildcard["scopes"] == ["findings:*"]
+
+
+def test_qwiet_role_type_is_reserved(api: Api) -> None:
+    response = api.post(
+        ROLES, json={"name": "q", "scopes": ["org:read"], "role_type": "qwiet"}
+    )
+    assert response.status_code == 400
+    assert "reserved" in " ".join(response.json()["validation_errors"])
+
+
+def test_update_and_delete_custom_role(api: Api) -> None:
+    role = _create(api)
+    path = f"{ROLES}/{role['id']}"
+    assert api.put(path, json={"name": "Reader", "scopes": ["org:read"]}).json() == {
+        "ok": True
+    }
+    listed = {r["id"]: r for r in api.ok("GET", ROLES)}[role["id"]]
+    assert (listed["name"], listed["scopes"]) == ("Reader", ["org:read"])
+    assert api.delete(path).json() == {"ok": True}
+    assert api.delete(path).status_code == 404
+
+
+def test_builtin_roles_cannot_change(api: Api) -> None:
+    path = f"{ROLES}/{builtin.MEMBER.id}"
+    changed = api.put(path, json={"scopes": ["org:read"]})
+    assert changed.status_code == 403
+    assert "built-in" in changed.json()["message"]
+    assert api.delete(f"{ROLES}/{builtin.GUEST.id}").status_code == 403
+
+
+def test_role_in_use_cannot_be_deleted(api: Api) -> None:
+    role = _create(api, name="Tokens only", scopes=["apps:list"])
+    api.ok("POST", "/orgs/{org}/tokens", json={"label": "t", "role_id": role["id"]})
+    refused = api.delete(f"{ROLES}/{role['id']}")
+    assert refused.status_code == 409
+    assert "tokens" in refused.json()["message"]
+
+
+def test_custom_role_from_another_org_is_not_found(api: Api, other_api: Api) -> None:
+    role = _create(other_api)
+    assert api.delete(f"{ROLES}/{role['id']}").status_code == 404

@@ -1,0 +1,66 @@
+"""``sordino user add``: adds users to the first org with an org role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from sordino.cli.main import app
+from sordino.config import get_settings
+from sordino.db import Database
+from sordino.rbac import builtin
+from sordino.rbac.models import User
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty data directory used by the CLI through the environment."""
+    monkeypatch.setenv("SORDINO_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("SORDINO_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def _users(data_dir: Path) -> dict[str, str]:
+    db = Database(get_settings().resolved_database_url)
+    with db.session() as session:
+        rows = session.scalars(select(User)).all()
+        result = {user.email: user.org_role_id for user in rows}
+    db.engine.dispose()
+    return result
+
+
+def test_user_add_with_role_alias(data_dir: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["init", "--email", "root@example.com"]).exit_code == 0
+    added = runner.invoke(
+        app, ["user", "add", "dev@example.com", "--role", "POWER_USER"]
+    )
+    assert added.exit_code == 0, added.output
+    assert "dev@example.com" in added.output
+    assert _users(data_dir)["dev@example.com"] == builtin.POWER_USER.id
+
+
+def test_user_add_refuses_duplicates_and_team_roles(data_dir: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(app, ["init", "--email", "root@example.com"])
+    again = runner.invoke(app, ["user", "add", "ROOT@example.com"])
+    assert again.exit_code == 2
+    assert "already exists" in again.output
+    team_role = runner.invoke(
+        app, ["user", "add", "x@example.com", "--role", "TEAM_MANAGER"]
+    )
+    assert team_role.exit_code == 2
+    assert "not an org role" in team_role.output
+    assert set(_users(data_dir)) == {"root@example.com"}
+
+
+def test_user_add_before_init_is_a_clear_error(data_dir: Path) -> None:
+    result = CliRunner().invoke(app, ["user", "add", "a@example.com"])
+    assert result.exit_code == 2
+    assert "sordino init" in result.output
