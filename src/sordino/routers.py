@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from sordino.apps import routes as apps
 from sordino.checks import routes as checks
+from sordino.compounds import routes as compounds
 from sordino.findings import routes as findings
 from sordino.orgs import routes as orgs
 from sordino.rbac import routes as rbac
@@ -32,4 +33,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     findings.versions,
     scans.router,
     checks.router,
+    compounds.router,
+    compounds.reports,
 )

@@ -1,0 +1,298 @@
+"""HTTP routes for compounds (multi-language apps), their scans and findings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from sordino.api.deps import OrgScope, SessionDep
+from sordino.api.envelope import ok, paged
+from sordino.api.errors import Forbidden, NotFound, ValidationFailed
+from sordino.common import APP_ID_PATTERN
+from sordino.compounds import findings as cf
+from sordino.compounds import query as cq
+from sordino.compounds import sarif, service
+from sordino.compounds.models import Compound
+from sordino.compounds.polyglot import PolyglotError, ingest_polyglot
+from sordino.compounds.schemas import CompoundUpdate
+from sordino.findings import query as fq
+from sordino.importers import InvalidReportError, load
+from sordino.rbac.access import Principal
+from sordino.scans import uploads
+
+router = APIRouter(tags=["compounds"])
+reports = APIRouter(tags=["sarif"])
+Body = dict[str, Any]
+T = TypeVar("T")
+NAMED = "/orgs/{orgID}/compounds/named/{compoundName}"
+Caller = Annotated[Principal, Depends(OrgScope())]
+_TRUE = ("true", "1", "yes", "")
+
+
+def _call(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except service.CompoundNotFound as exc:
+        raise NotFound(str(exc)) from exc
+    except fq.QueryError as exc:
+        raise ValidationFailed(
+            "the query parameters are not valid", validation_errors=exc.problems
+        ) from exc
+
+
+def _require(
+    session: Session, principal: Principal, compound: Compound, scope: str | None
+) -> None:
+    """The caller needs ``scope`` org-wide or through a member app's team."""
+    if scope is None or principal.has(scope):
+        return
+    teams = {app.team_id for app in service.members(session, compound) if app.team_id}
+    if not any(principal.has(scope, team_id=team) for team in teams):
+        raise Forbidden(f"this operation needs the scope {scope}")
+
+
+def _archived(request: Request) -> bool:
+    raw = request.query_params.get("archived")
+    return raw is not None and raw.strip().lower() in _TRUE
+
+
+def _named(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    scope: str | None,
+    *,
+    archived: bool = True,
+) -> Compound:
+    name = request.path_params["compoundName"]
+    compound = _call(
+        lambda: service.get_by_name(session, principal, name, archived=archived)
+    )
+    _require(session, principal, compound, scope)
+    return compound
+
+
+def _by_id(
+    request: Request, session: SessionDep, principal: Principal, scope: str
+) -> Compound:
+    compound_id = request.path_params["compoundID"]
+    compound = _call(lambda: service.get(session, principal, compound_id))
+    _require(session, principal, compound, scope)
+    return compound
+
+
+@router.patch(NAMED)
+def archive(
+    body: CompoundUpdate, request: Request, session: SessionDep, principal: Caller
+) -> Body:
+    """Archive (hide from listings) or unarchive a compound."""
+    compound = _named(request, session, principal, "project:archive")
+    compound.is_archived = body.is_archived
+    return ok(omit_response=True)
+
+
+@router.get(NAMED + "/scans/streamlined")
+def streamlined(
+    request: Request,
+    session: SessionDep,
+    principal: Caller,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    branch: str | None = None,
+    upto: Annotated[int | None, Query(ge=0)] = None,
+) -> Body:
+    """The latest polyglot scans in a light form; ``upto`` is in nanoseconds."""
+    compound = _named(request, session, principal, None)
+    return ok(
+        service.streamlined(session, compound, limit=limit, branch=branch, upto=upto)
+    )
+
+
+@router.get(NAMED + "/scans/{scanID}")
+def get_scan(
+    scanID: str,  # noqa: N803 (the reference's path parameter name)
+    request: Request,
+    session: SessionDep,
+    principal: Caller,
+) -> Body:
+    """One member scan of the compound."""
+    compound = _named(
+        request, session, principal, "scans:read", archived=_archived(request)
+    )
+    return ok(_call(lambda: service.scan(session, compound, scanID)))
+
+
+@router.get(NAMED + "/branches")
+def branches(request: Request, session: SessionDep, principal: Caller) -> Body:
+    """Branches the compound was scanned on."""
+    compound = _named(
+        request, session, principal, "scans:read", archived=_archived(request)
+    )
+    return ok({"branches": service.branches(session, compound)})
+
+
+@router.get(NAMED + "/scans")
+def list_scans(
+    request: Request,
+    session: SessionDep,
+    principal: Caller,
+    status: Annotated[str | None, Query(pattern="^(completed|running|failed)$")] = None,
+    branch: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> Body:
+    """The compound's member scans, newest first."""
+    compound = _named(
+        request, session, principal, "scans:read", archived=_archived(request)
+    )
+    found = service.scans(session, compound, status=status, branch=branch, limit=limit)
+    return ok({"scans": found})
+
+
+@router.post(NAMED + "/scans")
+async def upload(
+    compoundName: str,  # noqa: N803
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(OrgScope("uploads:write"))],
+) -> Body:
+    """Store a ScanBundle of a multi-language tree as one polyglot scan."""
+    if not APP_ID_PATTERN.match(compoundName):
+        raise ValidationFailed(
+            "invalid compound name",
+            validation_errors=[f"compoundName: {compoundName!r}"],
+        )
+    with await uploads.spool(request.stream()) as stream:
+        result = await run_in_threadpool(
+            _store_upload, session, principal, compoundName, stream
+        )
+    return ok(result)
+
+
+def _store_upload(
+    session: Session, principal: Principal, name: str, stream: Any
+) -> Body:
+    try:
+        existing = service.get_by_name(session, principal, name)
+    except service.CompoundNotFound:
+        existing = None
+    if existing is None and principal.team_defined:
+        raise NotFound(f"no compound named {name!r}")
+    if stream.read(1) == b"":
+        raise ValidationFailed(
+            "the bundle upload was refused", validation_errors=["the upload is empty"]
+        )
+    stream.seek(0)
+    try:
+        bundle = load(stream, app=name)
+        polyglot = ingest_polyglot(session, principal.org_id, name, bundle)
+    except InvalidReportError as exc:
+        where = f"{exc.location}: " if exc.location else ""
+        raise ValidationFailed(
+            "the bundle upload was refused", validation_errors=[where + exc.message]
+        ) from exc
+    except PolyglotError as exc:
+        raise ValidationFailed(
+            "the bundle upload was refused", validation_errors=[str(exc)]
+        ) from exc
+    compound = service.get_by_name(session, principal, name)
+    return {
+        "compound": service.shallow(session, compound),
+        "polyglot_scan": service.polyglot_read(polyglot),
+    }
+
+
+@router.get("/orgs/{orgID}/compounds")
+def list_compounds(
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(OrgScope("apps:list"))],
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Body:
+    """One page of compounds; archived ones only with ``archived=true``."""
+    found, has_more = service.list_compounds(
+        session, principal, archived=_archived(request), page=page, per_page=per_page
+    )
+    return paged(request, {"compounds": found}, page=page, has_more=has_more)
+
+
+@router.get("/orgs/{orgID}/compounds/shallow/{compoundID}")
+@router.get("/orgs/{orgID}/compounds/byid/{compoundID}/shallow")
+def shallow(request: Request, session: SessionDep, principal: Caller) -> Body:
+    """Id, name and member app ids of a compound."""
+    compound = _by_id(request, session, principal, "project:read")
+    return ok(service.shallow(session, compound))
+
+
+@router.get("/orgs/{orgID}/compounds/byname/{compoundName}/shallow")
+def shallow_by_name(
+    compoundName: str,  # noqa: N803
+    session: SessionDep,
+    principal: Caller,
+) -> Body:
+    """A compound by name; an app of that id answers when no compound has it."""
+    body = _call(lambda: service.shallow_by_name(session, principal, compoundName))
+    if not principal.has("project:read") and not principal.team_defined:
+        raise Forbidden("this operation needs the scope project:read")
+    return ok(body)
+
+
+@router.get("/orgs/{orgID}/compounds/full/{compoundID}")
+def full(request: Request, session: SessionDep, principal: Caller) -> Body:
+    """A compound with every member app in full."""
+    compound = _by_id(request, session, principal, "project:read")
+    return ok(service.full(session, compound))
+
+
+@router.delete("/orgs/{orgID}/compounds/{compoundID}")
+def delete(request: Request, session: SessionDep, principal: Caller) -> Body:
+    """Delete a compound together with its member apps."""
+    compound = _by_id(request, session, principal, "project:delete")
+    service.delete(session, compound)
+    return ok(omit_response=True)
+
+
+@router.get(NAMED + "/findings", deprecated=True)
+def list_findings_v1(request: Request, session: SessionDep, principal: Caller) -> Body:
+    """Deprecated: findings of a polyglot scan with the app listing's parameters."""
+    compound = _named(request, session, principal, "findings:list")
+    query = _call(lambda: fq.parse(request.query_params.multi_items()))
+    body = _call(lambda: cf.list_findings_v1(session, compound, query))
+    if query.only_counts:
+        return ok(body)
+    return paged(request, body, page=query.page, has_more=body["has_more"])
+
+
+V2_DESCRIPTION = (cq.__doc__ or "").strip()
+
+
+@router.get(
+    "/orgs/{orgID}/compounds/byname/{compoundName}/findings",
+    description=V2_DESCRIPTION,
+)
+def list_findings(request: Request, session: SessionDep, principal: Caller) -> Body:
+    """Findings of one polyglot scan of the compound (by default the latest).
+
+    Selection precedence, the ``finding_tag`` operators and the ``value_counts``
+    form are described in ``sordino.compounds.query``.
+    """
+    compound = _named(request, session, principal, "findings:list")
+    query = _call(lambda: cq.parse(request.query_params.multi_items()))
+    body = _call(lambda: cf.list_findings(session, compound, query))
+    return paged(request, body, page=query.page, has_more=body["has_more"])
+
+
+@reports.get(NAMED + "/reports/sarif")
+def sarif_report(request: Request, session: SessionDep, principal: Caller) -> Any:
+    """A SARIF 2.1.0 log of one polyglot scan (by default the latest)."""
+    compound = _named(request, session, principal, "findings:list")
+    query = _call(lambda: cq.parse(request.query_params.multi_items()))
+    polyglot = _call(lambda: cf.select_polyglot(session, compound, query))
+    if polyglot is None:
+        raise NotFound(f"compound {compound.name!r} has no polyglot scan")
+    rows = cf.member_scans(session, polyglot, cf.platforms_of(query))
+    return JSONResponse(sarif.export(session, rows))
