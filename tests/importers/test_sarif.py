@@ -51,7 +51,9 @@ SCHEMA_INVALID = {
     "spec-examples/appendix_k.sarif": "/runs/0",
     "spec-examples/appendix_k3.sarif": "/runs/0",
     "misc/flawfinder.sarif": "/runs/0/results/52",
-    "misc/blackduck_nested_fingerprints.sarif": "/runs/0/results/0/fingerprints/csvRowSha256",
+    "misc/blackduck_nested_fingerprints.sarif": (
+        "/runs/0/results/0/fingerprints/csvRowSha256"
+    ),
 }
 ALL_FILES = sorted(str(p.relative_to(DATA)) for p in DATA.rglob("*.sarif"))
 

@@ -26,6 +26,8 @@ _LEVELS: dict[str, Severity] = {
 _NOT_PROBLEMS = frozenset({"pass", "notApplicable"})
 SECRET_KEYS = ("offender", "secret", "Secret", "match")
 _TITLE_LIMIT = 250
+# sordino's own SARIF export carries each finding's identity under this key.
+SORDINO_FINGERPRINT = "sordinoInternalId/v1"
 
 
 def convert(
@@ -227,6 +229,9 @@ def fixes_of(result: JsonObject, ctx: RunContext, where: str, root: str) -> list
 def _fingerprint(
     result: JsonObject, finding: FindingRecord, secret: str, where: str
 ) -> str | None:
+    own = obj(result.get("partialFingerprints"), where).get(SORDINO_FINGERPRINT)
+    if isinstance(own, str) and "/" in own:
+        return own
     # A tool's own fingerprints (complete ones first) are content-based; the
     # path joins them, as code-scanning services do, to tell files apart.
     for key in ("fingerprints", "partialFingerprints"):
