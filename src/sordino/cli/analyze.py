@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sordino.cli.target import Server, TargetError, resolve, store_embedded
+from sordino.cli.target import Server, TargetError, embedded, resolve, store_embedded
 from sordino.ingest.bundle import ScanBundle
 
 console = Console()
@@ -48,6 +48,14 @@ def analyze(
     remote: Annotated[
         bool, typer.Option(help="Upload the source; a server worker analyses it.")
     ] = False,
+    compound: Annotated[
+        bool | None,
+        typer.Option(
+            "--compound/--no-compound",
+            help="Store as a compound (one app per platform); default: when the "
+            "tree holds several platforms.",
+        ),
+    ] = None,
 ) -> None:
     """Analyse a checkout with every applicable engine and store the scan."""
     from sordino.analysis.runner import AnalysisError, git_info
@@ -83,6 +91,10 @@ def analyze(
     except AnalysisError as exc:
         err.print(f"[red]analysis failed:[/] {exc}")
         raise typer.Exit(2) from exc
+    if _as_compound(bundle, compound):
+        print_summary(summarize(bundle), [f.model_dump() for f in bundle.failures])
+        _print_compound(store_compound(bundle, target))
+        return
     stored = _store(bundle, target)
     print_summary(summarize(bundle), [f.model_dump() for f in bundle.failures])
     scan = stored["scan"]
@@ -102,6 +114,63 @@ def _store(bundle: ScanBundle, target: Server | None) -> dict[str, Any]:
     except TargetError as exc:
         err.print(f"[red]could not store the scan:[/] {exc}")
         raise typer.Exit(3) from exc
+
+
+def _as_compound(bundle: ScanBundle, wanted: bool | None) -> bool:
+    from sordino.compounds.polyglot import platforms
+
+    return wanted if wanted is not None else len(platforms(bundle)) > 1
+
+
+def store_compound(bundle: ScanBundle, target: Server | None) -> dict[str, Any]:
+    """Store a bundle as a polyglot scan of the compound named after its app."""
+    try:
+        if target is None:
+            return store_compound_embedded(bundle)
+        return dict(
+            target.send(
+                "POST",
+                f"/orgs/{{org}}/compounds/named/{bundle.app}/scans",
+                content=bundle.model_dump_json().encode(),
+                headers={"content-type": "application/json"},
+            )
+        )
+    except TargetError as exc:
+        err.print(f"[red]could not store the scan:[/] {exc}")
+        raise typer.Exit(3) from exc
+
+
+def store_compound_embedded(bundle: ScanBundle) -> dict[str, Any]:
+    """Ingest a bundle as a polyglot scan into the embedded store."""
+    from sordino.compounds import service as compounds
+    from sordino.compounds.polyglot import (
+        PolyglotError,
+        ensure_compound,
+        ingest_polyglot,
+    )
+
+    db, org_id = embedded()
+    with db.session() as session:
+        try:
+            polyglot = ingest_polyglot(session, org_id, bundle.app, bundle)
+        except PolyglotError as exc:
+            raise TargetError(str(exc)) from exc
+        compound = ensure_compound(session, org_id, bundle.app)
+        return {
+            "compound": compounds.shallow(session, compound),
+            "polyglot_scan": compounds.polyglot_read(polyglot),
+        }
+
+
+def _print_compound(stored: dict[str, Any]) -> None:
+    compound = stored["compound"]
+    polyglot = stored["polyglot_scan"]
+    console.print(
+        f"polyglot scan {polyglot['polyglot_scan_id']} of compound "
+        f"{compound['name']}: platforms {', '.join(polyglot['platforms'])}"
+    )
+    for member in compound["apps"]:
+        console.print(f"  member app {member}")
 
 
 class _Progress:
