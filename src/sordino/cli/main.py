@@ -39,7 +39,8 @@ def main(
 
 def database() -> Database:
     """The configured database, migrated to the latest schema."""
-    db = Database(get_settings().resolved_database_url)
+    # Unpooled: a command ends soon, and must not leave connections open.
+    db = Database(get_settings().resolved_database_url, pooled=False)
     db.upgrade()
     return db
 
