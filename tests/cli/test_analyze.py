@@ -1,0 +1,110 @@
+"""``sordino analyze`` end to end: real engines, the embedded store, rescans."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from sordino.analysis import engines as engine_registry
+from sordino.analysis.engines.base import EngineContext, EngineResult
+from sordino.apps.models import App
+from sordino.cli.main import app as cli
+from sordino.config import get_settings
+from sordino.db import Database
+from sordino.findings.models import Finding, Occurrence
+from sordino.ingest.bundle import EngineFailure
+from sordino.scans.models import Scan
+
+SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "vulnerable-app" / "python"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A copy of the Python sample and a fresh embedded store."""
+    monkeypatch.setenv("SORDINO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("SORDINO_DATABASE_URL", raising=False)
+    monkeypatch.delenv("SORDINO_SERVER", raising=False)
+    get_settings.cache_clear()
+    shutil.copytree(SAMPLE, tmp_path / "src")
+    yield tmp_path / "src"
+    get_settings.cache_clear()
+
+
+def _findings(app_id: str) -> dict[str, tuple[int, int]]:
+    """internal_id → (finding id, line) for the app's latest scan."""
+    db = Database(get_settings().resolved_database_url)
+    with db.session() as session:
+        app = session.scalars(select(App).where(App.app_id == app_id)).one()
+        scan_id = session.scalar(
+            select(Scan.id).where(Scan.app_pk == app.pk).order_by(Scan.id.desc())
+        )
+        rows = session.execute(
+            select(Finding.internal_id, Finding.id, Occurrence.line)
+            .join(Occurrence, Occurrence.finding_id == Finding.id)
+            .where(Occurrence.scan_id == scan_id)
+        ).all()
+    return {internal_id: (fid, line) for internal_id, fid, line in rows}
+
+
+def test_rescan_after_inserting_lines_keeps_finding_ids(workspace: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(cli, ["analyze", "--app", "shop", str(workspace)])
+    assert first.exit_code == 0, first.output
+    assert "Findings by severity" in first.output
+    assert "SQL Injection" in first.output
+    before = _findings("shop")
+    assert any(i.startswith("sordino.python.sqli/") for i in before)
+
+    source = workspace / "app.py"
+    source.write_text("# a new header\n" * 7 + source.read_text())
+    second = runner.invoke(cli, ["analyze", "--app", "shop", str(workspace)])
+    assert second.exit_code == 0, second.output
+    after = _findings("shop")
+
+    code = {k for k in before if not k.startswith("package")}
+    assert code <= set(after)
+    for internal_id in code:
+        finding_id, line = before[internal_id]
+        assert after[internal_id][0] == finding_id
+        if line:
+            assert after[internal_id][1] == line + 7
+    assert "0 new" in second.output
+
+
+class _Broken:
+    """An engine whose tool crashes."""
+
+    name = "broken"
+
+    def applies(self, inventory: object) -> bool:
+        return True
+
+    def available(self) -> bool:
+        return True
+
+    def run(self, ctx: EngineContext) -> EngineResult:
+        failure = EngineFailure(
+            engine=self.name, reason="crashed", message="exit status 139"
+        )
+        return EngineResult(findings=[], packages=[], failure=failure)
+
+
+def test_a_broken_engine_is_reported_not_hidden(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lockfiles = engine_registry.by_name("lockfiles")
+    monkeypatch.setattr("sordino.analysis.runner.ENGINES", (lockfiles, _Broken()))
+    result = CliRunner().invoke(cli, ["analyze", "--app", "shop", str(workspace)])
+    assert result.exit_code == 0, result.output
+    assert "engine broken crashed" in result.output
+    assert "every applicable engine completed" not in result.output
+    db = Database(get_settings().resolved_database_url)
+    with db.session() as session:
+        scan = session.scalars(select(Scan)).one()
+        assert scan.successful is False
+        assert scan.failures[0]["engine"] == "broken"
