@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from sordino.apps.models import App
 from sordino.findings import query as fq
@@ -75,23 +75,29 @@ def source_scan(session: Session, app: App, ref: ScanRef) -> Scan:
     return scan
 
 
-def _seen_in(scan_id: Any) -> Any:
-    return exists().where(
-        Occurrence.finding_id == Finding.id, Occurrence.scan_id == scan_id
+def _seen_in(scan_id: int) -> Any:
+    other = aliased(Occurrence)
+    return exists().where(other.finding_id == Finding.id, other.scan_id == scan_id)
+
+
+def _in_scans(scan_ids: Any) -> Select[Any]:
+    """Findings with an occurrence in one of ``scan_ids`` (a join, not EXISTS)."""
+    return select(Finding).join(
+        Occurrence,
+        and_(Occurrence.finding_id == Finding.id, Occurrence.scan_id.in_(scan_ids)),
     )
 
 
 def scan_selection(target: int, query: FindingQuery, source: int | None) -> Select[Any]:
     """Findings of scan ``target``, or its diff against ``source``, filtered."""
-    statement = select(Finding)
     if source is None or query.diff is None:
-        statement = statement.where(_seen_in(target))
+        statement = _in_scans([target])
     elif query.diff == "fixed":
-        statement = statement.where(_seen_in(source), ~_seen_in(target))
+        statement = _in_scans([source]).where(~_seen_in(target))
     elif query.diff == "common":
-        statement = statement.where(_seen_in(target), _seen_in(source))
+        statement = _in_scans([target]).where(_seen_in(source))
     else:
-        statement = statement.where(_seen_in(target), ~_seen_in(source))
+        statement = _in_scans([target]).where(~_seen_in(source))
         if query.diff == "regression":
             statement = statement.where(Finding.scan_first_seen < source)
     return statement.where(*fq.conditions(query))
@@ -108,15 +114,24 @@ def page(
     counts = fs.tag_counts(session, statement)
     if query.only_counts:
         return {"counts": counts, "total_count": total}
-    rows = list(
+    # Sort and cut ids only, then load the page's rows: sorting whole rows
+    # (JSON columns included) costs far more on large scans.
+    ids = list(
         session.scalars(
-            statement.order_by(*fq.order_by(query))
+            statement.with_only_columns(Finding.id)
+            .order_by(*fq.order_by(query))
             .offset((query.page - 1) * query.per_page)
             .limit(query.per_page + 1)
         )
     )
-    has_more = len(rows) > query.per_page
-    rows = rows[: query.per_page]
+    has_more = len(ids) > query.per_page
+    loaded = {
+        f.id: f
+        for f in session.scalars(
+            select(Finding).where(Finding.id.in_(ids[: query.per_page]))
+        )
+    }
+    rows = [loaded[i] for i in ids[: query.per_page]]
     body: dict[str, Any] = {"counts": counts, "has_more": has_more}
     if rows or query.page == 1:
         tags = serialize.extra_tags(session, [f.id for f in rows])
@@ -190,15 +205,9 @@ def org_findings(
     session: Session, principal: Principal, query: FindingQuery
 ) -> dict[str, Any]:
     """The response of the org-wide findings listing."""
-    scans = latest_scans(principal, query.scan_tags)
-    statement = (
-        select(Finding)
-        .where(
-            exists().where(
-                Occurrence.finding_id == Finding.id, Occurrence.scan_id.in_(scans)
-            )
-        )
-        .where(Finding.org_id == principal.org_id, *fq.conditions(query))
+    scans = list(session.scalars(latest_scans(principal, query.scan_tags)))
+    statement = _in_scans(scans).where(
+        Finding.org_id == principal.org_id, *fq.conditions(query)
     )
     app_ids = dict(
         session.execute(
