@@ -49,7 +49,8 @@ def database() -> Database:
 def db_upgrade() -> None:
     """Apply pending database migrations."""
     db = database()
-    console.print(f"database at {db.engine.url.render_as_string()} is up to date")
+    url = db.engine.url.render_as_string()
+    console.print(f"database at {url} is up to date", soft_wrap=True)
 
 
 @app.command()
