@@ -6,7 +6,12 @@ from typing import Any
 
 from sordino.compounds.polyglot import ingest_polyglot
 from sordino.db import Database
-from sordino.ingest.bundle import EngineFailure, FindingRecord, PackageRecord, ScanBundle
+from sordino.ingest.bundle import (
+    EngineFailure,
+    FindingRecord,
+    PackageRecord,
+    ScanBundle,
+)
 
 LANGUAGES = ["python", "javascript", "java", "go", "terraform"]
 

@@ -104,9 +104,9 @@ def test_streamlined_limit_branch_and_upto(api: Api) -> None:
     base = "/orgs/{org}/compounds/named/shop/scans/streamlined"
     ids = [s["polyglot_scan_id"] for s in api.ok("GET", base)["scans"]]
     assert ids == [second, first]
-    assert [s["polyglot_scan_id"] for s in api.ok("GET", base + "?limit=1")["scans"]] == [
-        second
-    ]
+    assert [
+        s["polyglot_scan_id"] for s in api.ok("GET", base + "?limit=1")["scans"]
+    ] == [second]
     dev = api.ok("GET", base + "?branch=dev")["scans"]
     assert [s["polyglot_scan_id"] for s in dev] == [second]
     past = int(dt.datetime(2001, 1, 1, tzinfo=dt.UTC).timestamp() * 1e9)
@@ -168,7 +168,9 @@ def test_delete_removes_compound_and_members(api: Api) -> None:
 def test_other_org_sees_nothing(api: Api, other_api: Api) -> None:
     data.store(api.db, api.org_id)
     compound_id = api.ok("GET", "/orgs/{org}/compounds/byname/shop/shallow")["id"]
-    assert other_api.get(f"/orgs/{{org}}/compounds/full/{compound_id}").status_code == 404
+    assert (
+        other_api.get(f"/orgs/{{org}}/compounds/full/{compound_id}").status_code == 404
+    )
     assert other_api.ok("GET", "/orgs/{org}/compounds")["compounds"] == []
 
 
@@ -184,9 +186,7 @@ def test_team_defined_sees_compounds_of_its_team_apps(api: Api) -> None:
             TeamMember(team_id=team.id, user_id=viewer.user_id, role_id="TEAM_ADMIN")
         )
         app = session.scalar(
-            select(App).where(
-                App.org_id == api.org_id, App.app_id == "shop_element_GO"
-            )
+            select(App).where(App.org_id == api.org_id, App.app_id == "shop_element_GO")
         )
         assert app is not None
         app.team_id = team.id

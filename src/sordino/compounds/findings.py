@@ -285,7 +285,9 @@ def list_findings_v1(
     app_ids = dict(
         session.execute(
             select(App.pk, App.app_id).where(App.compound_id == compound.id)
-        ).tuples()
+        )
+        .tuples()
+        .all()
     )
     body = findings.page(session, statement, query, app_ids)
     return {"scan": _as_scan(compound, polyglot), **body}
