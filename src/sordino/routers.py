@@ -9,6 +9,7 @@ from sordino.findings import routes as findings
 from sordino.orgs import routes as orgs
 from sordino.rbac import routes as rbac
 from sordino.rbac import team_routes as rbac_teams
+from sordino.reports import routes as reports
 from sordino.scans import routes as scans
 from sordino.scans import upload_routes as scan_uploads
 from sordino.tokens import routes as tokens
@@ -33,6 +34,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     findings.versions,
     scans.router,
     checks.router,
+    reports.router,
     compounds.router,
     compounds.reports,
 )
