@@ -7,8 +7,9 @@
 #
 # The virtualenv (.venv, or $SORDINO_VENV) is created and installed when missing
 # or when pyproject.toml changed. PostgreSQL: when SORDINO_TEST_DATABASE_URL is
-# set that server is used; otherwise a throw-away cluster is started from the
-# local PostgreSQL binaries on 127.0.0.1 at a free port and stopped on exit.
+# set that server is used; otherwise Debian's postgresql package is installed
+# when missing (as root, or with sudo) and a throw-away cluster is started on
+# 127.0.0.1 at a free port, then stopped on exit.
 # Every step runs even when an earlier one fails; the exit status is non-zero
 # when any step failed.
 set -uo pipefail
@@ -31,11 +32,48 @@ done
 
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
+# --- system packages ---------------------------------------------------------
+as_root() {
+    if [[ "$(id -u)" == 0 ]]; then
+        "$@"
+    else
+        sudo -n "$@"
+    fi
+}
+
+apt_updated=0
+apt_install() {
+    if ((!apt_updated)); then
+        as_root apt-get update -qq || return 1
+        apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@"
+}
+
+ensure_python_venv() {
+    "$python" -c 'import ensurepip, venv' 2>/dev/null && return 0
+    say "installing python3-venv"
+    apt_install python3-venv python3-pip
+}
+
+ensure_postgres_installed() {
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && return 0
+    say "installing PostgreSQL from Debian"
+    apt_install postgresql || return 1
+    # The package may start its default cluster; the tests use their own one.
+    if command -v pg_lsclusters >/dev/null; then
+        pg_lsclusters --no-header 2>/dev/null | while read -r version name _; do
+            as_root pg_ctlcluster "$version" "$name" stop 2>/dev/null || true
+        done
+    fi
+}
+
 # --- virtualenv ---------------------------------------------------------------
 ensure_venv() {
     local stamp="$venv/.sordino-installed" want
     want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
     if [[ ! -x "$venv/bin/python" ]]; then
+        ensure_python_venv || return 1
         say "creating virtualenv $venv"
         "$python" -m venv "$venv" || return 1
     fi
@@ -74,6 +112,7 @@ free_port() {
 }
 
 start_postgres() {
+    ensure_postgres_installed || return 1
     find_pg_bin || {
         echo "PostgreSQL binaries not found (install the 'postgresql' package)" >&2
         return 1
