@@ -43,7 +43,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from sordino.api.app import PREFIX
-from sordino.api.deps import AppScope, OrgScope
+from sordino.api.deps import AppScope
 from sordino.apps.models import App, AppGroup
 from sordino.db import Database
 from sordino.orgs.models import Org
@@ -93,15 +93,23 @@ class Operation:
 
 
 def requirements(dependant: Dependant) -> Iterator[Requirement]:
-    """Every scope dependency in a route's dependency tree."""
+    """Every scope dependency in a route's dependency tree.
+
+    Any dependency object with a ``scopes`` tuple counts, so a domain may add
+    its own (a compound-scoped check, say); one that is not an ``AppScope`` or
+    ``TeamScope`` is taken as org-level unless it names its ``level``.
+    """
     for sub in dependant.dependencies:
         call = sub.call
-        if isinstance(call, AppScope):
-            yield Requirement(tuple(call.scopes), "app")
-        elif isinstance(call, TeamScope):
-            yield Requirement(tuple(call.scopes), "team")
-        elif isinstance(call, OrgScope):
-            yield Requirement(tuple(call.scopes), "org")
+        scopes = getattr(call, "scopes", None)
+        if isinstance(scopes, tuple) and not callable(scopes):
+            if isinstance(call, AppScope):
+                level = "app"
+            elif isinstance(call, TeamScope):
+                level = "team"
+            else:
+                level = str(getattr(call, "level", "org"))
+            yield Requirement(tuple(scopes), level)
         yield from requirements(sub)
 
 

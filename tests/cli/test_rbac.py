@@ -14,20 +14,24 @@ from sordino.config import get_settings
 from sordino.db import Database
 from sordino.rbac import builtin
 from sordino.rbac.models import User
+from tests.conftest import make_database_url
 
 
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An empty data directory used by the CLI through the environment."""
-    monkeypatch.setenv("SORDINO_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("SORDINO_DATABASE_URL", raising=False)
+    url, drop = make_database_url(tmp_path)
+    monkeypatch.setenv("SORDINO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SORDINO_DATABASE_URL", url)
+    monkeypatch.delenv("SORDINO_SECRET_KEY", raising=False)
     get_settings.cache_clear()
     yield tmp_path
     get_settings.cache_clear()
+    drop()
 
 
 def _users(data_dir: Path) -> dict[str, str]:
-    db = Database(get_settings().resolved_database_url)
+    db = Database(get_settings().resolved_database_url, pooled=False)
     with db.session() as session:
         rows = session.scalars(select(User)).all()
         result = {user.email: user.org_role_id for user in rows}

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from sordino.config import get_settings
 from sordino.db import Database
 from sordino.orgs import service as orgs
 from sordino.rbac import service
@@ -36,9 +35,9 @@ def add(
     name: Annotated[str, typer.Option(help="Display name (default: email).")] = "",
 ) -> None:
     """Add a user to the org with an org role."""
-    db = Database(get_settings().resolved_database_url)
-    db.upgrade()
-    typer.echo(add_user(db, email, role, name))
+    from sordino.cli.main import database
+
+    typer.echo(add_user(database(), email, role, name))
 
 
 def register(app: typer.Typer) -> None:
