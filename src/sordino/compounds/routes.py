@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sordino.api.deps import OrgScope, SessionDep
 from sordino.api.envelope import ok, paged
-from sordino.api.errors import Forbidden, NotFound, ValidationFailed
+from sordino.api.errors import NotFound, ValidationFailed
 from sordino.common import APP_ID_PATTERN
 from sordino.compounds import findings as cf
 from sordino.compounds import query as cq
@@ -30,7 +30,11 @@ reports = APIRouter(tags=["sarif"])
 Body = dict[str, Any]
 T = TypeVar("T")
 NAMED = "/orgs/{orgID}/compounds/named/{compoundName}"
-Caller = Annotated[Principal, Depends(OrgScope())]
+Archiver = Annotated[Principal, Depends(OrgScope("project:archive"))]
+ScanReader = Annotated[Principal, Depends(OrgScope("scans:read"))]
+ProjectReader = Annotated[Principal, Depends(OrgScope("project:read"))]
+Deleter = Annotated[Principal, Depends(OrgScope("project:delete"))]
+FindingsReader = Annotated[Principal, Depends(OrgScope("findings:list"))]
 _TRUE = ("true", "1", "yes", "")
 
 
@@ -45,17 +49,6 @@ def _call(action: Callable[[], T]) -> T:
         ) from exc
 
 
-def _require(
-    session: Session, principal: Principal, compound: Compound, scope: str | None
-) -> None:
-    """The caller needs ``scope`` org-wide or through a member app's team."""
-    if scope is None or principal.has(scope):
-        return
-    teams = {app.team_id for app in service.members(session, compound) if app.team_id}
-    if not any(principal.has(scope, team_id=team) for team in teams):
-        raise Forbidden(f"this operation needs the scope {scope}")
-
-
 def _archived(request: Request) -> bool:
     raw = request.query_params.get("archived")
     return raw is not None and raw.strip().lower() in _TRUE
@@ -65,33 +58,26 @@ def _named(
     request: Request,
     session: SessionDep,
     principal: Principal,
-    scope: str | None,
     *,
     archived: bool = True,
 ) -> Compound:
     name = request.path_params["compoundName"]
-    compound = _call(
+    return _call(
         lambda: service.get_by_name(session, principal, name, archived=archived)
     )
-    _require(session, principal, compound, scope)
-    return compound
 
 
-def _by_id(
-    request: Request, session: SessionDep, principal: Principal, scope: str
-) -> Compound:
+def _by_id(request: Request, session: SessionDep, principal: Principal) -> Compound:
     compound_id = request.path_params["compoundID"]
-    compound = _call(lambda: service.get(session, principal, compound_id))
-    _require(session, principal, compound, scope)
-    return compound
+    return _call(lambda: service.get(session, principal, compound_id))
 
 
 @router.patch(NAMED)
 def archive(
-    body: CompoundUpdate, request: Request, session: SessionDep, principal: Caller
+    body: CompoundUpdate, request: Request, session: SessionDep, principal: Archiver
 ) -> Body:
     """Archive (hide from listings) or unarchive a compound."""
-    compound = _named(request, session, principal, "project:archive")
+    compound = _named(request, session, principal)
     compound.is_archived = body.is_archived
     return ok(omit_response=True)
 
@@ -100,13 +86,17 @@ def archive(
 def streamlined(
     request: Request,
     session: SessionDep,
-    principal: Caller,
+    principal: ScanReader,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     branch: str | None = None,
     upto: Annotated[int | None, Query(ge=0)] = None,
 ) -> Body:
-    """The latest polyglot scans in a light form; ``upto`` is in nanoseconds."""
-    compound = _named(request, session, principal, None)
+    """The latest polyglot scans in a light form; ``upto`` is in nanoseconds.
+
+    The reference names no scope here; scans:read guards it like the other
+    scan reads, since only the listed operations may accept any token.
+    """
+    compound = _named(request, session, principal)
     return ok(
         service.streamlined(session, compound, limit=limit, branch=branch, upto=upto)
     )
@@ -117,21 +107,17 @@ def get_scan(
     scanID: str,  # noqa: N803 (the reference's path parameter name)
     request: Request,
     session: SessionDep,
-    principal: Caller,
+    principal: ScanReader,
 ) -> Body:
     """One member scan of the compound."""
-    compound = _named(
-        request, session, principal, "scans:read", archived=_archived(request)
-    )
+    compound = _named(request, session, principal, archived=_archived(request))
     return ok(_call(lambda: service.scan(session, compound, scanID)))
 
 
 @router.get(NAMED + "/branches")
-def branches(request: Request, session: SessionDep, principal: Caller) -> Body:
+def branches(request: Request, session: SessionDep, principal: ScanReader) -> Body:
     """Branches the compound was scanned on."""
-    compound = _named(
-        request, session, principal, "scans:read", archived=_archived(request)
-    )
+    compound = _named(request, session, principal, archived=_archived(request))
     return ok({"branches": service.branches(session, compound)})
 
 
@@ -139,15 +125,13 @@ def branches(request: Request, session: SessionDep, principal: Caller) -> Body:
 def list_scans(
     request: Request,
     session: SessionDep,
-    principal: Caller,
+    principal: ScanReader,
     status: Annotated[str | None, Query(pattern="^(completed|running|failed)$")] = None,
     branch: str | None = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> Body:
     """The compound's member scans, newest first."""
-    compound = _named(
-        request, session, principal, "scans:read", archived=_archived(request)
-    )
+    compound = _named(request, session, principal, archived=_archived(request))
     found = service.scans(session, compound, status=status, branch=branch, limit=limit)
     return ok({"scans": found})
 
@@ -222,9 +206,9 @@ def list_compounds(
 
 @router.get("/orgs/{orgID}/compounds/shallow/{compoundID}")
 @router.get("/orgs/{orgID}/compounds/byid/{compoundID}/shallow")
-def shallow(request: Request, session: SessionDep, principal: Caller) -> Body:
+def shallow(request: Request, session: SessionDep, principal: ProjectReader) -> Body:
     """Id, name and member app ids of a compound."""
-    compound = _by_id(request, session, principal, "project:read")
+    compound = _by_id(request, session, principal)
     return ok(service.shallow(session, compound))
 
 
@@ -232,34 +216,33 @@ def shallow(request: Request, session: SessionDep, principal: Caller) -> Body:
 def shallow_by_name(
     compoundName: str,  # noqa: N803
     session: SessionDep,
-    principal: Caller,
+    principal: ProjectReader,
 ) -> Body:
     """A compound by name; an app of that id answers when no compound has it."""
-    body = _call(lambda: service.shallow_by_name(session, principal, compoundName))
-    if not principal.has("project:read") and not principal.team_defined:
-        raise Forbidden("this operation needs the scope project:read")
-    return ok(body)
+    return ok(_call(lambda: service.shallow_by_name(session, principal, compoundName)))
 
 
 @router.get("/orgs/{orgID}/compounds/full/{compoundID}")
-def full(request: Request, session: SessionDep, principal: Caller) -> Body:
+def full(request: Request, session: SessionDep, principal: ProjectReader) -> Body:
     """A compound with every member app in full."""
-    compound = _by_id(request, session, principal, "project:read")
+    compound = _by_id(request, session, principal)
     return ok(service.full(session, compound))
 
 
 @router.delete("/orgs/{orgID}/compounds/{compoundID}")
-def delete(request: Request, session: SessionDep, principal: Caller) -> Body:
+def delete(request: Request, session: SessionDep, principal: Deleter) -> Body:
     """Delete a compound together with its member apps."""
-    compound = _by_id(request, session, principal, "project:delete")
+    compound = _by_id(request, session, principal)
     service.delete(session, compound)
     return ok(omit_response=True)
 
 
 @router.get(NAMED + "/findings", deprecated=True)
-def list_findings_v1(request: Request, session: SessionDep, principal: Caller) -> Body:
+def list_findings_v1(
+    request: Request, session: SessionDep, principal: FindingsReader
+) -> Body:
     """Deprecated: findings of a polyglot scan with the app listing's parameters."""
-    compound = _named(request, session, principal, "findings:list")
+    compound = _named(request, session, principal)
     query = _call(lambda: fq.parse(request.query_params.multi_items()))
     body = _call(lambda: cf.list_findings_v1(session, compound, query))
     if query.only_counts:
@@ -274,22 +257,26 @@ V2_DESCRIPTION = (cq.__doc__ or "").strip()
     "/orgs/{orgID}/compounds/byname/{compoundName}/findings",
     description=V2_DESCRIPTION,
 )
-def list_findings(request: Request, session: SessionDep, principal: Caller) -> Body:
+def list_findings(
+    request: Request, session: SessionDep, principal: FindingsReader
+) -> Body:
     """Findings of one polyglot scan of the compound (by default the latest).
 
     Selection precedence, the ``finding_tag`` operators and the ``value_counts``
     form are described in ``sordino.compounds.query``.
     """
-    compound = _named(request, session, principal, "findings:list")
+    compound = _named(request, session, principal)
     query = _call(lambda: cq.parse(request.query_params.multi_items()))
     body = _call(lambda: cf.list_findings(session, compound, query))
     return paged(request, body, page=query.page, has_more=body["has_more"])
 
 
 @reports.get(NAMED + "/reports/sarif")
-def sarif_report(request: Request, session: SessionDep, principal: Caller) -> Any:
+def sarif_report(
+    request: Request, session: SessionDep, principal: FindingsReader
+) -> Any:
     """A SARIF 2.1.0 log of one polyglot scan (by default the latest)."""
-    compound = _named(request, session, principal, "findings:list")
+    compound = _named(request, session, principal)
     query = _call(lambda: cq.parse(request.query_params.multi_items()))
     polyglot = _call(lambda: cf.select_polyglot(session, compound, query))
     if polyglot is None:
