@@ -17,7 +17,9 @@ from sordino.scans import serialize, uploads
 
 router = APIRouter(tags=["scans"])
 Uploader = Annotated[Principal, Depends(OrgScope("uploads:write"))]
-UPLOAD_PATH = re.compile(r"/apps/[^/]+/scans(/sarif|/cyclonedx|/source)?$")
+UPLOAD_PATH = re.compile(
+    r"/(apps|compounds/named)/[^/]+/scans(/sarif|/cyclonedx|/source)?$"
+)
 
 
 def is_upload(method: str, path: str) -> bool:
