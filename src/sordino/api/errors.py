@@ -8,6 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger()
@@ -138,6 +139,46 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, message)
 
 
+# Words the drivers use when storage ran out: SQLite's SQLITE_FULL message and
+# PostgreSQL's disk_full (SQLSTATE 53100) and ENOSPC text.
+_DISK_FULL = ("disk is full", "no space left on device", "could not extend file")
+_DISK_FULL_STATE = "53100"
+_SQL_MISTAKES = ("no such ", "syntax error", "has no column", "ambiguous column")
+
+
+def _storage_full(exc: DBAPIError) -> bool:
+    """Whether the database refused a write because its disk is full."""
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    text = str(exc.orig).lower()
+    return state == _DISK_FULL_STATE or any(words in text for words in _DISK_FULL)
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database that is full or out of reach: 507 or 503, never a traceback."""
+    assert isinstance(exc, DBAPIError)
+    if _storage_full(exc):
+        log.error("database.full", path=request.url.path, error=str(exc.orig))
+        return error_response(507, "the database has no room left for this change")
+    if not _unavailable(exc):
+        return await _unexpected(request, exc)
+    log.error("database.unavailable", path=request.url.path, error=str(exc.orig))
+    return error_response(503, "the database is unavailable; retry shortly")
+
+
+def _unavailable(exc: DBAPIError) -> bool:
+    """Whether the server or the file is out of reach, rather than the SQL wrong.
+
+    SQLite reports a bad statement ("no such table", a syntax error) as an
+    operational error too; those are bugs and stay 500s.
+    """
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return True
+    text = str(exc.orig).lower()
+    return isinstance(exc, OperationalError) and not any(
+        words in text for words in _SQL_MISTAKES
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("request.failed", path=request.url.path, error=type(exc).__name__)
     return error_response(500, "internal error; the server log has the details")
@@ -148,4 +189,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
