@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import random
 import sys
 import tempfile
 import time
 import zipfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +27,8 @@ from sordino.sca.lockfiles.base import record, split_path
 from sordino.vulndb.service import import_path, match
 
 OSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "osv"
-TARGET = 100_000
-PACKAGES = 5_000
+TARGET = int(os.environ.get("BENCH_ADVISORIES", "100000"))
+PACKAGES = int(os.environ.get("BENCH_PACKAGES", "5000"))
 
 
 def _originals() -> list[dict[str, Any]]:
@@ -58,26 +60,55 @@ def _write_zip(path: Path, originals: list[dict[str, Any]]) -> None:
             archive.writestr(f"{doc['id']}.json", json.dumps(doc, default=str))
 
 
+def _package(ecosystem: str, name: str, version: str) -> PackageRecord:
+    if ecosystem == "Go":
+        namespace, short = split_path(name)
+        return record(
+            "golang", namespace, short, "v" + version, direct=True, location=""
+        )
+    return record("pypi", "", name, version, direct=True, location="")
+
+
 def _packages(originals: list[dict[str, Any]]) -> list[PackageRecord]:
+    """A realistic mix: most dependencies are known to the database but at a
+    safe version, some are unknown, a fifth are vulnerable to 1-3 advisories."""
     rng = random.Random(7)
     copies = TARGET // len(originals)
-    packages = []
-    for _ in range(PACKAGES):
-        doc = rng.choice(originals)
+    per_name: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for doc in originals:
         package = doc["affected"][0]["package"]
-        versions = doc["affected"][0].get("versions") or ["0.0.1", "1.0.0", "2.3.4"]
-        name = f"{package['name']}-b{rng.randrange(copies)}"
-        version = str(rng.choice(versions))
-        if package["ecosystem"] == "Go":
-            namespace, short = split_path(name)
+        per_name.setdefault((package["ecosystem"], package["name"]), []).append(doc)
+    rare = [docs for docs in per_name.values() if len(docs) <= 3]
+    names = list(per_name)
+    packages = []
+    for n in range(PACKAGES):
+        copy_no = rng.randrange(copies)
+        roll = rng.random()
+        if roll < 0.2:
+            doc = rng.choice(rng.choice(rare))
+            affected = doc["affected"][0]
+            version = str(rng.choice(affected.get("versions") or ["0.0.1"]))
+            name = affected["package"]["name"]
             packages.append(
-                record(
-                    "golang", namespace, short, "v" + version, direct=True, location=""
+                _package(
+                    affected["package"]["ecosystem"], f"{name}-b{copy_no}", version
                 )
             )
+        elif roll < 0.85:
+            ecosystem, name = rng.choice(names)
+            packages.append(_package(ecosystem, f"{name}-b{copy_no}", "999.0.0"))
         else:
-            packages.append(record("pypi", "", name, version, direct=True, location=""))
+            packages.append(_package("PyPI", f"unknown-package-{n}", "1.0.0"))
     return packages
+
+
+def _histogram(packages: list[PackageRecord], found: list[Any]) -> str:
+    per_package = Counter(m.package.purl for m in found)
+    buckets = Counter(
+        "0" if not per_package[p.purl] else "1-3" if per_package[p.purl] <= 3 else "4+"
+        for p in packages
+    )
+    return ", ".join(f"{k}: {buckets[k]}" for k in ("0", "1-3", "4+"))
 
 
 def main() -> None:
@@ -104,15 +135,16 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         print(f"re-import (unchanged {again.unchanged}): {elapsed:.1f}s")
         packages = _packages(originals)
-        with db.sessions() as session:
-            started = time.perf_counter()
-            found = match(session, packages)
-            seconds = time.perf_counter() - started
-        print(
-            f"match: {len(packages)} packages -> {len(found)} matches "
-            f"in {seconds:.2f}s ({len(packages) / seconds:,.0f} packages/s, "
-            f"{len(found) / seconds:,.0f} matches/s)"
-        )
+        for label in ("match (cold caches)", "match (warm caches)"):
+            with db.sessions() as session:
+                started = time.perf_counter()
+                found = match(session, packages)
+                seconds = time.perf_counter() - started
+            print(
+                f"{label}: {len(packages)} packages -> {len(found)} matches "
+                f"in {seconds:.2f}s ({len(packages) / seconds:,.0f} packages/s)"
+            )
+        print(f"matches per package: {_histogram(packages, found)}")
 
 
 if __name__ == "__main__":

@@ -250,6 +250,7 @@ def analyze(
         stats=_stats(inventory, results, time.monotonic() - clock),
         findings=assign_fingerprints(findings),
         packages=[p for result in results.values() for p in result.packages],
+        usage={k: v for r in results.values() for k, v in r.usage.items()},
     )
     log.info(
         "analysis.completed",

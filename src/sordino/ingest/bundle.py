@@ -114,3 +114,7 @@ class ScanBundle(BaseModel):
     stats: dict[str, Any] = Field(default_factory=dict)
     findings: list[FindingRecord] = Field(default_factory=list)
     packages: list[PackageRecord] = Field(default_factory=list)
+    # Per language, the modules the code imports and the symbols it uses
+    # ({"go": {"imports": [...], "symbols": [...]}}): the evidence the server
+    # needs to decide reachability without the source. Empty means unknown.
+    usage: dict[str, dict[str, list[str]]] = Field(default_factory=dict)

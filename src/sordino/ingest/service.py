@@ -15,16 +15,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from sordino.analysis import fingerprint as fp
 from sordino.apps import service as apps
 from sordino.apps.models import App
-from sordino.db import bulk_insert, table_of, utcnow
+from sordino.db import bulk_insert, bulk_update, table_of, utcnow
 from sordino.findings.models import Finding, FindingTag, Occurrence
 from sordino.findings.tags import COLUMN_TAGS
 from sordino.ingest.bundle import FindingRecord, PackageRecord, ScanBundle
+from sordino.sca import service as sca
 from sordino.sca.models import Package
 from sordino.scans.models import Scan, ScanTag
 
@@ -87,16 +88,33 @@ def _rule_slug(rule_id: str) -> str:
     return rule_id.replace("/", ".") or "finding"
 
 
-def _row(
-    record: FindingRecord, internal_id: str, org_id: str, app_pk: int
-) -> dict[str, Any]:
+@dataclass(slots=True)
+class _Row:
+    """One identified finding on its way to the database."""
+
+    internal_id: str
+    values: dict[str, Any]  # column values in storage form (JSON as text)
+    tags: dict[str, str]  # the tags that have no column of their own
+    line: int
+    suppressed: bool
+    id: int = 0
+
+
+def _row(record: FindingRecord, internal_id: str, org_id: str, app_pk: int) -> _Row:
     score = record.cvss_score
     if score is None:
         score = SEVERITY_SCORE[record.severity]
-    extra = {k: v for k, v in record.tags.items() if k not in COLUMN_TAGS}
     cwe = str(record.cwe[0]) if record.cwe else record.tags.get("cwe_category", "")
-    details = dict(record.details)
-    return {
+    details = record.details
+    if (record.source_method and "source_method" not in details) or (
+        record.sink_method and "sink_method" not in details
+    ):
+        details = dict(details)
+        if record.source_method:
+            details.setdefault("source_method", record.source_method)
+        if record.sink_method:
+            details.setdefault("sink_method", record.sink_method)
+    values = {
         "org_id": org_id,
         "app_pk": app_pk,
         "internal_id": internal_id,
@@ -114,16 +132,21 @@ def _row(
         "engine": record.engine,
         "file": fp.normalize_path(record.file) if record.file else "",
         "line": record.line,
-        "details": details,
-        "dataflow": [step.model_dump() for step in record.dataflow],
+        "details": _json(details),
+        "dataflow": _json([step.model_dump() for step in record.dataflow]),
         "remediation": record.remediation,
-        "fixes": record.fixes,
+        "fixes": _json(record.fixes),
         "reachable": record.reachable,
-        "_tags": extra,
-        "_source_method": record.source_method,
-        "_sink_method": record.sink_method,
-        "_suppressed": record.suppressed,
     }
+    tags = {k: v for k, v in record.tags.items() if k not in COLUMN_TAGS}
+    return _Row(internal_id, values, tags, record.line, record.suppressed)
+
+
+def _json(value: Any) -> str:
+    """A JSON column's stored text (the empty containers, common, skip the encoder)."""
+    if not value:
+        return "[]" if isinstance(value, list) else json.dumps(value)
+    return json.dumps(value)
 
 
 def _batches(rows: Sequence[Any], size: int = BATCH) -> Iterable[Sequence[Any]]:
@@ -166,6 +189,7 @@ def ingest(
     session: Session, org_id: str, bundle: ScanBundle, *, scan: Scan | None = None
 ) -> IngestResult:
     """Store ``bundle`` as a scan of its app (created on first use)."""
+    sca.enrich(session, bundle)
     app = apps.ensure(session, org_id, bundle.app, bundle.app_name)
     if bundle.platform and not app.platform:
         app.platform = bundle.platform
@@ -174,13 +198,13 @@ def ingest(
     identified = identify(bundle.findings)
     duplicates = len(bundle.findings) - len(identified)
     rows = [_row(r, internal_id, org_id, app.pk) for internal_id, r in identified]
-    existing = _existing(session, app.pk, [row["internal_id"] for row in rows])
+    existing = _existing(session, app.pk, [row.internal_id for row in rows])
     previous = _previous_scan_findings(session, app.pk, scan.id)
-    new_rows = [row for row in rows if row["internal_id"] not in existing]
-    old_rows = [row for row in rows if row["internal_id"] in existing]
-    _insert_new(session, new_rows, bundle.version, scan.id)
+    new_rows = [row for row in rows if row.internal_id not in existing]
+    old_rows = [row for row in rows if row.internal_id in existing]
+    _insert_new(session, new_rows, bundle.version, scan.id, app.pk)
     regressions = _update_known(session, old_rows, existing, previous, scan.id)
-    _write_tags(session, rows, replace=[row["id"] for row in old_rows])
+    _write_tags(session, rows, replace=[row.id for row in old_rows])
     _write_occurrences(session, rows, scan.id, regressions)
     _suppress(session, rows)
     packages = _write_packages(session, org_id, scan.id, bundle.packages)
@@ -202,9 +226,11 @@ def ingest(
 def _existing(session: Session, app_pk: int, internal_ids: list[str]) -> dict[str, int]:
     if not internal_ids:
         return {}
+    # One scan of the app's findings beats thousands of IN lists; the app's
+    # findings are mostly the ones being ingested again anyway.
     found = session.execute(
         select(Finding.internal_id, Finding.id).where(Finding.app_pk == app_pk)
-    ).all()
+    ).tuples()
     wanted = set(internal_ids)
     return {internal_id: id_ for internal_id, id_ in found if internal_id in wanted}
 
@@ -225,21 +251,6 @@ def _previous_scan_findings(session: Session, app_pk: int, scan_id: int) -> set[
     )
 
 
-_JSON_COLUMNS = ("details", "dataflow", "fixes")
-_PRIVATE = ("_tags", "_source_method", "_sink_method", "_suppressed")
-
-
-def _columns(row: dict[str, Any]) -> dict[str, Any]:
-    values = {k: v for k, v in row.items() if k not in _PRIVATE and k != "id"}
-    details = dict(values["details"])
-    if row["_source_method"]:
-        details.setdefault("source_method", row["_source_method"])
-    if row["_sink_method"]:
-        details.setdefault("sink_method", row["_sink_method"])
-    values["details"] = details
-    return values
-
-
 def _stored_time(session: Session, moment: dt.datetime) -> Any:
     """A timestamp as the driver stores it (SQLite keeps text)."""
     if session.connection().dialect.name == "sqlite":
@@ -248,42 +259,39 @@ def _stored_time(session: Session, moment: dt.datetime) -> Any:
 
 
 def _insert_new(
-    session: Session, rows: list[dict[str, Any]], version: str, scan_id: int
+    session: Session, rows: list[_Row], version: str, scan_id: int, app_pk: int
 ) -> None:
     if not rows:
         return
-    now = _stored_time(session, utcnow())
     connection = session.connection()
     table = table_of(Finding)
+    first_seen = {
+        "version_first_seen": version,
+        "scan_first_seen": scan_id,
+        "scan_last_seen": scan_id,
+        "created_at": _stored_time(session, utcnow()),
+        "status": "",
+        "assignee": "",
+    }
     for batch in _batches(rows):
-        values = []
-        for row in batch:
-            columns = _columns(row)
-            for key in _JSON_COLUMNS:
-                columns[key] = json.dumps(columns[key])
-            columns.update(
-                version_first_seen=version,
-                scan_first_seen=scan_id,
-                scan_last_seen=scan_id,
-                created_at=now,
-                status="",
-                assignee="",
-            )
-            values.append(columns)
-        bulk_insert(connection, table, values)
+        values = [row.values for row in batch]
+        bulk_insert(connection, table, values, constants=first_seen)
     found = session.execute(
         select(Finding.internal_id, Finding.id).where(
-            Finding.app_pk == rows[0]["app_pk"], Finding.scan_first_seen == scan_id
+            Finding.app_pk == app_pk, Finding.scan_first_seen == scan_id
         )
     ).tuples()
     ids = dict(found.all())
     for row in rows:
-        row["id"] = ids[row["internal_id"]]
+        row.id = ids[row.internal_id]
+
+
+_FROZEN = frozenset({"org_id", "app_pk", "internal_id"})
 
 
 def _update_known(
     session: Session,
-    rows: list[dict[str, Any]],
+    rows: list[_Row],
     existing: dict[str, int],
     previous: set[int],
     scan_id: int,
@@ -291,60 +299,51 @@ def _update_known(
     regressions: set[int] = set()
     updates = []
     for row in rows:
-        row["id"] = existing[row["internal_id"]]
-        if previous and row["id"] not in previous:
-            regressions.add(row["id"])
-        values = _columns(row)
-        for frozen in ("org_id", "app_pk", "internal_id"):
-            values.pop(frozen)
-        updates.append({"finding_id": row["id"], **values, "scan_last_seen": scan_id})
-    if not updates:
-        return regressions
+        row.id = existing[row.internal_id]
+        if previous and row.id not in previous:
+            regressions.add(row.id)
+        values = {k: v for k, v in row.values.items() if k not in _FROZEN}
+        values["id"] = row.id
+        updates.append(values)
+    connection = session.connection()
     table = table_of(Finding)
-    columns: dict[str, Any] = {
-        key: bindparam(key) for key in updates[0] if key != "finding_id"
-    }
-    statement = (
-        update(table).where(table.c.id == bindparam("finding_id")).values(columns)
-    )
+    last_seen = {"scan_last_seen": scan_id}
     for batch in _batches(updates):
-        session.connection().execute(statement, list(batch))
+        bulk_update(connection, table, batch, constants=last_seen)
     return regressions
 
 
-def _write_tags(
-    session: Session, rows: list[dict[str, Any]], replace: list[int]
-) -> None:
+def _write_tags(session: Session, rows: list[_Row], replace: list[int]) -> None:
     for batch in _batches(replace):
         session.execute(delete(FindingTag).where(FindingTag.finding_id.in_(batch)))
     tag_rows = [
-        {"finding_id": row["id"], "key": key, "value": str(value)}
+        {"finding_id": row.id, "key": key, "value": str(value)}
         for row in rows
-        for key, value in row["_tags"].items()
+        for key, value in row.tags.items()
     ]
     for batch in _batches(tag_rows, 5000):
         bulk_insert(session.connection(), table_of(FindingTag), batch)
 
 
 def _write_occurrences(
-    session: Session, rows: list[dict[str, Any]], scan_id: int, regressions: set[int]
+    session: Session, rows: list[_Row], scan_id: int, regressions: set[int]
 ) -> None:
     occurrences = [
-        {
-            "scan_id": scan_id,
-            "finding_id": row["id"],
-            "line": row["line"],
-            "regression": row["id"] in regressions,
-        }
+        {"finding_id": row.id, "line": row.line, "regression": row.id in regressions}
         for row in rows
     ]
     for batch in _batches(occurrences, 5000):
-        bulk_insert(session.connection(), table_of(Occurrence), batch)
+        bulk_insert(
+            session.connection(),
+            table_of(Occurrence),
+            batch,
+            constants={"scan_id": scan_id},
+        )
 
 
-def _suppress(session: Session, rows: list[dict[str, Any]]) -> None:
+def _suppress(session: Session, rows: list[_Row]) -> None:
     """Findings the tool itself suppressed start out ignored, unless triaged."""
-    ids = [row["id"] for row in rows if row["_suppressed"]]
+    ids = [row.id for row in rows if row.suppressed]
     for batch in _batches(ids):
         session.execute(
             update(Finding)

@@ -13,6 +13,7 @@ import structlog
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from sordino.db import table_of
 from sordino.vulndb.matching import clear_caches
 from sordino.vulndb.models import Advisory, AffectedPackage, VulnDbImport
 from sordino.vulndb.reader import (
@@ -131,7 +132,9 @@ def _insert(session: Session, documents: Iterable[dict[str, Any]], source: str) 
     for data in documents:
         advisories.append(advisory_row(data, source))
         affected += affected_rows(data)
+    # Core executemany on the tables: the ORM bulk path costs more than the I/O.
+    connection = session.connection()
     if advisories:
-        session.execute(insert(Advisory), advisories)
+        connection.execute(insert(table_of(Advisory)), advisories)
     if affected:
-        session.execute(insert(AffectedPackage), affected)
+        connection.execute(insert(table_of(AffectedPackage)), affected)

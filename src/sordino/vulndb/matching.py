@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import structlog
-from sqlalchemy import select, tuple_
+from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm import Session
 
 from sordino.ingest.bundle import PackageRecord
@@ -93,16 +95,22 @@ class _Parsed:
     git: int
     bad: int
     versions: frozenset[str]
+    fixed: tuple[str, ...]
+    symbols: tuple[str, ...]
+    modules: tuple[str, ...]
 
 
 _RANGE_CACHE: dict[tuple[int, str], _Parsed] = {}
 _SCORE_CACHE: dict[tuple[str, str], Score] = {}
+_AFFECTS_CACHE: dict[tuple[int, str, str], bool] = {}
 
 
 def clear_caches() -> None:
     """Forget parsed ranges and scores (after an import changed advisories)."""
     _RANGE_CACHE.clear()
     _SCORE_CACHE.clear()
+    _AFFECTS_CACHE.clear()
+    _lowest_fix.cache_clear()
 
 
 def _parsed(row: Any) -> _Parsed:
@@ -112,21 +120,36 @@ def _parsed(row: Any) -> _Parsed:
     if cached is None:
         if len(_RANGE_CACHE) > 500_000:
             _RANGE_CACHE.clear()
-        ranges, git, bad = _ranges(row)
-        cached = _Parsed(ranges, git, bad, frozenset(row.versions or ()))
+        ranges, git, bad = _ranges(row.ecosystem, _json(row.ranges))
+        cached = _Parsed(
+            ranges=ranges,
+            git=git,
+            bad=bad,
+            versions=frozenset(_json(row.versions)),
+            fixed=tuple(f for r in ranges for f in r.fixed),
+            symbols=tuple(_json(row.symbols)),
+            modules=tuple(_json(row.modules)),
+        )
         _RANGE_CACHE[key] = cached
     return cached
 
 
-def _ranges(row: Any) -> tuple[list[ParsedRange], int, int]:
+def _json(value: Any) -> Any:
+    """A JSON column fetched as text (SQLite) or already decoded (psycopg)."""
+    if isinstance(value, str | bytes):
+        return json.loads(value) or []
+    return value or []
+
+
+def _ranges(ecosystem: str, items: list[Any]) -> tuple[list[ParsedRange], int, int]:
     """Parsed ranges of an affected row plus counts of GIT and unreadable ranges."""
     parsed, git, bad = [], 0, 0
-    for item in row.ranges or []:
+    for item in items:
         if item.get("type") == "GIT":
             git += 1
             continue
         try:
-            parsed.append(parse_range(row.ecosystem, item.get("events") or []))
+            parsed.append(parse_range(ecosystem, item.get("events") or []))
         except UnparsableVersion:
             bad += 1
     return parsed, git, bad
@@ -136,33 +159,76 @@ def _affects(row: Any, version: str, stats: MatchStats) -> bool:
     parsed = _parsed(row)
     stats.git_ranges_skipped += parsed.git
     stats.unparsable_ranges += parsed.bad
+    key = (row.id, row.advisory_id, version)
+    verdict = _AFFECTS_CACHE.get(key)
+    if verdict is None:
+        if len(_AFFECTS_CACHE) > 1_000_000:
+            _AFFECTS_CACHE.clear()
+        verdict = _evaluate(row.ecosystem, parsed, version)
+        _AFFECTS_CACHE[key] = verdict
+    return verdict
+
+
+def _evaluate(ecosystem: str, parsed: _Parsed, version: str) -> bool:
     if version in parsed.versions or version.removeprefix("v") in parsed.versions:
         return True
-    ranges = parsed.ranges
-    if not ranges:
+    if not parsed.ranges:
         return False
     try:
-        installed = parse_version(row.ecosystem, version)
+        installed = parse_version(ecosystem, version)
     except UnparsableVersion:
         return False
-    return any(in_range(installed, r) for r in ranges)
+    return any(in_range(installed, r) for r in parsed.ranges)
+
+
+# JSON columns come back as text and are decoded only for rows not yet cached.
+_AFFECTED_COLUMNS = (
+    AffectedPackage.id,
+    AffectedPackage.advisory_id,
+    AffectedPackage.ecosystem,
+    AffectedPackage.name,
+    type_coerce(AffectedPackage.ranges, Text).label("ranges"),
+    type_coerce(AffectedPackage.versions, Text).label("versions"),
+    type_coerce(AffectedPackage.symbols, Text).label("symbols"),
+    type_coerce(AffectedPackage.modules, Text).label("modules"),
+)
+_ADVISORY_COLUMNS = (
+    Advisory.id,
+    Advisory.modified,
+    Advisory.published,
+    Advisory.summary,
+    Advisory.details,
+    Advisory.aliases,
+    Advisory.severity,
+    Advisory.references,
+    Advisory.database_specific,
+)
 
 
 def _lookup(
     session: Session, keys: list[tuple[str, str]]
 ) -> dict[tuple[str, str], list[Any]]:
-    """Affected rows of non-withdrawn advisories for each (ecosystem, name)."""
+    """Affected rows of non-withdrawn advisories for each (ecosystem, name).
+
+    One ``ecosystem = ? AND name IN (...)`` query per chunk, which walks the
+    (ecosystem, name) index, unlike a row-value IN. Plain rows of the needed
+    columns, not ORM objects: identity-map bookkeeping would dominate.
+    """
+    names: dict[str, list[str]] = defaultdict(list)
+    for ecosystem, name in keys:
+        names[ecosystem].append(name)
     found: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        statement = (
-            select(AffectedPackage)
-            .join(Advisory, Advisory.id == AffectedPackage.advisory_id)
-            .where(tuple_(AffectedPackage.ecosystem, AffectedPackage.name).in_(chunk))
-            .where(Advisory.withdrawn.is_(None))
-        )
-        for row in session.scalars(statement):
-            found[(row.ecosystem, row.name)].append(row)
+    for ecosystem, wanted in sorted(names.items()):
+        for start in range(0, len(wanted), _CHUNK):
+            statement = (
+                select(*_AFFECTED_COLUMNS)
+                .join(Advisory, Advisory.id == AffectedPackage.advisory_id)
+                .where(AffectedPackage.ecosystem == ecosystem)
+                .where(AffectedPackage.name.in_(wanted[start : start + _CHUNK]))
+                .where(Advisory.withdrawn.is_(None))
+            )
+            for row in session.execute(statement):
+                found[(row.ecosystem, row.name)].append(row)
     return found
 
 
@@ -171,13 +237,14 @@ def _hits(rows: Iterable[Any], version: str, stats: MatchStats) -> dict[str, _Hi
     for row in rows:
         if not _affects(row, version, stats):
             continue
-        fixed = tuple(f for r in _parsed(row).ranges for f in r.fixed)
+        parsed = _parsed(row)
+        fixed, symbols, modules = parsed.fixed, parsed.symbols, parsed.modules
         previous = hits.get(row.advisory_id)
         if previous is not None:
             fixed += previous.fixed
-        hits[row.advisory_id] = _Hit(
-            row.advisory_id, fixed, tuple(row.symbols), tuple(row.modules)
-        )
+            symbols += previous.symbols
+            modules += previous.modules
+        hits[row.advisory_id] = _Hit(row.advisory_id, fixed, symbols, modules)
     return hits
 
 
@@ -207,19 +274,22 @@ def match(
     return matches
 
 
-def _load_advisories(session: Session, ids: set[str]) -> dict[str, Advisory]:
-    loaded: dict[str, Advisory] = {}
+def _load_advisories(session: Session, ids: set[str]) -> dict[str, Any]:
+    loaded: dict[str, Any] = {}
     ordered = sorted(ids)
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start : start + _CHUNK]
-        for advisory in session.scalars(select(Advisory).where(Advisory.id.in_(chunk))):
+        statement = select(*_ADVISORY_COLUMNS).where(Advisory.id.in_(chunk))
+        for advisory in session.execute(statement):
             loaded[advisory.id] = advisory
     return loaded
 
 
-def _alias_groups(advisories: list[Advisory]) -> list[list[Advisory]]:
+def _alias_groups(advisories: list[Any]) -> list[list[Any]]:
     """Advisories that share an id or alias, grouped (connected components)."""
-    groups: list[tuple[set[str], list[Advisory]]] = []
+    if len(advisories) == 1:
+        return [advisories]
+    groups: list[tuple[set[str], list[Any]]] = []
     for advisory in sorted(advisories, key=lambda a: a.id):
         names = {advisory.id, *advisory.aliases}
         joined = [g for g in groups if g[0] & names]
@@ -232,12 +302,15 @@ def _alias_groups(advisories: list[Advisory]) -> list[list[Advisory]]:
     return [sorted(g[1], key=_preference) for g in groups]
 
 
-def _preference(advisory: Advisory) -> tuple[int, int, str]:
+def _preference(advisory: Any) -> tuple[int, int, str]:
     """Prefer the advisory with a severity vector, then a non-CVE native id."""
     return (0 if advisory.severity else 1, advisory.id.startswith("CVE-"), advisory.id)
 
 
-def _lowest_fix(ecosystem: str, installed: str, fixed: list[str]) -> str:
+@lru_cache(maxsize=100_000)
+def _lowest_fix(ecosystem: str, installed: str, fixed: tuple[str, ...]) -> str:
+    """The smallest fixed version above ``installed``; cached because the same
+    (package version, fix list) pair recurs across packages and scans."""
     try:
         current = parse_version(ecosystem, installed)
     except UnparsableVersion:
@@ -256,7 +329,7 @@ def _lowest_fix(ecosystem: str, installed: str, fixed: list[str]) -> str:
 def _build(
     package: PackageRecord,
     ecosystem: str,
-    group: list[Advisory],
+    group: list[Any],
     hits: dict[str, _Hit],
 ) -> VulnMatch:
     primary = group[0]
@@ -268,7 +341,7 @@ def _build(
     fixed = sorted({f for a in group for f in hits[a.id].fixed})
     best = next((a for a in group if a.severity), primary)
     rated = _score(best)
-    fix_version = _lowest_fix(ecosystem, package.version, fixed)
+    fix_version = _lowest_fix(ecosystem, package.version, tuple(fixed))
     return VulnMatch(
         package=package,
         ecosystem=ecosystem,
@@ -290,7 +363,7 @@ def _build(
     )
 
 
-def _score(advisory: Advisory) -> Score:
+def _score(advisory: Any) -> Score:
     """The advisory's score; cached because CVSS parsing is slow and repeats."""
     key = (advisory.id, str(advisory.modified))
     cached = _SCORE_CACHE.get(key)
@@ -302,7 +375,7 @@ def _score(advisory: Advisory) -> Score:
     return cached
 
 
-def _cwes(group: list[Advisory]) -> list[int]:
+def _cwes(group: list[Any]) -> list[int]:
     found: set[int] = set()
     for advisory in group:
         for text in advisory.database_specific.get("cwe_ids") or []:

@@ -49,6 +49,7 @@ class EngineResult:
     duration_s: float = 0.0
     warnings: list[str] = field(default_factory=list)
     redactions: list[str] = field(default_factory=list)
+    usage: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 class Engine(Protocol):

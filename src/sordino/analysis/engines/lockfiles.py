@@ -16,6 +16,7 @@ from sordino.analysis import fingerprint
 from sordino.analysis.engines.base import EngineContext, EngineError, EngineResult
 from sordino.analysis.inventory import Inventory, language_of
 from sordino.ingest.bundle import FindingRecord, PackageRecord
+from sordino.sca import reachability
 
 MODULE = "sordino.sca.lockfiles"
 
@@ -92,4 +93,21 @@ class LockfilesEngine:
             findings=[package_finding(package) for package in packages],
             packages=packages,
             warnings=warnings,
+            usage=code_usage(ctx.root) if packages else {},
         )
+
+
+def code_usage(root: Path) -> dict[str, dict[str, list[str]]]:
+    """What the code imports and uses, per language, for server-side reachability.
+
+    Every language the reachability reader knows gets an entry, empty when the
+    tree has no such code, so that an empty list means "not used", not unknown.
+    """
+    imports = reachability.imported_modules(root)
+    return {
+        language: {
+            "imports": sorted(imports.get(language, set())),
+            "symbols": sorted(reachability.used_symbols(root, language)),
+        }
+        for language in reachability.LANGUAGE_SUFFIXES
+    }
