@@ -18,3 +18,7 @@ def register(app: typer.Typer) -> None:
     from sordino.cli import check
 
     check.register(app)
+
+    from sordino.cli import vulndb
+
+    vulndb.register(app)

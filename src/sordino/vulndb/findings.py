@@ -74,6 +74,7 @@ def to_finding(match: VulnMatch) -> FindingRecord:
         details={
             "fix": match.fix,
             "fixed_versions": match.fixed_versions,
+            "cvss_vector": match.cvss_vector,
             "aliases": match.aliases,
             "symbols": match.symbols,
             "dependency": {"artifact_id": artifact, "version": package.version},
