@@ -10,6 +10,7 @@ from sordino.orgs import routes as orgs
 from sordino.rbac import routes as rbac
 from sordino.rbac import team_routes as rbac_teams
 from sordino.reports import routes as reports
+from sordino.sca import routes as sca
 from sordino.scans import routes as scans
 from sordino.scans import upload_routes as scan_uploads
 from sordino.tokens import routes as tokens
@@ -37,4 +38,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     reports.router,
     compounds.router,
     compounds.reports,
+    sca.router,
 )
