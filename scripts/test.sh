@@ -71,7 +71,9 @@ ensure_postgres_installed() {
 # --- virtualenv ---------------------------------------------------------------
 ensure_venv() {
     local stamp="$venv/.sordino-installed" want
-    want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+    # Only the project's metadata and dependencies decide a reinstall; tool
+    # settings (ruff, mypy, pytest) do not.
+    want="$(sed '/^\[tool\.ruff/,$d' pyproject.toml | sha256sum | cut -d' ' -f1)"
     if [[ ! -x "$venv/bin/python" ]]; then
         ensure_python_venv || return 1
         say "creating virtualenv $venv"
@@ -194,6 +196,11 @@ run_pytest() (
     fi
     return "$status"
 )
+
+if [[ ! -d "$root/../shared/data" ]]; then
+    echo "warning: $root/../shared/data is missing; tests that read the shared" \
+        "sample data will fail. Clone the repository next to 'shared/'." >&2
+fi
 
 failed=0
 if ! step "install" ensure_venv; then
