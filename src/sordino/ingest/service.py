@@ -208,6 +208,7 @@ def ingest(
     _write_occurrences(session, rows, scan.id, regressions)
     _suppress(session, rows)
     packages = _write_packages(session, org_id, scan.id, bundle.packages)
+    sca.record_counts(session, scan.id)
     log.info(
         "scan.ingested",
         org=org_id,
