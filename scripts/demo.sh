@@ -14,7 +14,8 @@ fi
 # shellcheck disable=SC1091
 . .venv/bin/activate
 echo "==> installing sordino and its engines (semgrep, bandit, detect-secrets)"
-pip install -q --disable-pip-version-check -e '.[engines]'
+pip install -q --disable-pip-version-check -e '.[engines]' 2>&1 \
+  | { grep -v '^WARNING: Location' || true; }
 
 if [ ! -f "$SORDINO_DATA_DIR/profile.json" ]; then
   echo "==> creating the first org, its admin and a token"
