@@ -43,7 +43,12 @@ class BodyLimit:
             self.max_upload if upload or "json" not in content_type else self.max_json
         )
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > limit:
+        if (
+            length is not None
+            and length.isascii()
+            and length.isdigit()
+            and int(length) > limit
+        ):
             await _too_large(send, limit)
             return
         seen = 0

@@ -171,7 +171,7 @@ def _counts_exclude(reader: _Reader) -> tuple[str, ...]:
 
 def _polyglot_scan(reader: _Reader) -> int | None:
     raw = reader.last("polyglot_scan")
-    if raw is not None and not raw.isdigit():
+    if raw is not None and not (raw.isascii() and raw.isdigit()):
         reader.fail("polyglot_scan", f"expected a polyglot scan id, got {raw!r}")
         return None
     return int(raw) if raw else None

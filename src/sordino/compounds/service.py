@@ -200,7 +200,7 @@ def scans(
 def scan(session: Session, compound: Compound, scan_id: str) -> dict[str, Any]:
     """One member scan of the compound."""
     row = None
-    if scan_id.isdigit():
+    if scan_id.isascii() and scan_id.isdigit():
         row = session.execute(
             _member_scans(compound).where(Scan.id == int(scan_id))
         ).first()

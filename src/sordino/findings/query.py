@@ -93,7 +93,7 @@ class _Reader:
         raw = self.last(name)
         if raw is None:
             return default
-        if not raw.isdigit() or not low <= int(raw) <= high:
+        if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
             self.fail(name, f"expected an integer from {low} to {high}, got {raw!r}")
             return default
         return int(raw)
@@ -136,7 +136,7 @@ def _scan_id(reader: _Reader) -> int | None:
     raw = reader.last("scan")
     if raw is None:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         reader.fail("scan", f"expected a scan id, got {raw!r}")
         return None
     return int(raw)

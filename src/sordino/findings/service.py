@@ -309,7 +309,11 @@ def version(
 
 def get(session: Session, app: App, finding_id: str) -> Finding:
     """The app's finding ``finding_id`` (a numeric string), or ``NotFoundError``."""
-    finding = session.get(Finding, int(finding_id)) if finding_id.isdigit() else None
+    finding = (
+        session.get(Finding, int(finding_id))
+        if finding_id.isascii() and finding_id.isdigit()
+        else None
+    )
     if finding is None or finding.app_pk != app.pk:
         raise NotFoundError(f"app {app.app_id!r} has no finding {finding_id!r}")
     return finding

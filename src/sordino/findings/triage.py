@@ -200,7 +200,11 @@ def comments(session: Session, finding: Finding) -> list[Comment]:
 
 def get_comment(session: Session, finding: Finding, comment_id: str) -> Comment:
     """One comment of the finding, or ``NotFoundError``."""
-    comment = session.get(Comment, int(comment_id)) if comment_id.isdigit() else None
+    comment = (
+        session.get(Comment, int(comment_id))
+        if comment_id.isascii() and comment_id.isdigit()
+        else None
+    )
     if comment is None or comment.finding_id != finding.id:
         raise NotFoundError(f"finding {finding.id} has no comment {comment_id!r}")
     return comment
