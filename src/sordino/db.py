@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,25 +72,69 @@ def table_of(model: type[Base]) -> Table:
 
 
 def bulk_insert(
-    connection: Connection, table: Table, rows: Sequence[dict[str, Any]]
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    constants: dict[str, Any] | None = None,
 ) -> None:
     """Insert many rows with the driver's own executemany.
 
     Values must already be in storage form (JSON columns as text, datetimes
     aware). This skips per-value processing in SQLAlchemy, which dominates the
-    cost of ingesting tens of thousands of findings.
+    cost of ingesting tens of thousands of findings. ``constants`` are columns
+    with the same value in every row, given once instead of in each row.
     """
     if not rows:
         return
     columns = list(rows[0])
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from models)
-        table.name,
-        ", ".join(columns),
-        ", ".join([marker] * len(columns)),
-    )
-    params = [tuple(row[c] for c in columns) for row in rows]
+    fixed = constants or {}
+    names = [*columns, *fixed]
+    markers = ", ".join([_marker(connection)] * len(names))
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({markers})"  # noqa: S608 (model names)
+    params = _tuples(rows, columns)
+    if fixed:
+        same = tuple(fixed.values())
+        params = [values + same for values in params]
     connection.exec_driver_sql(sql, params)
+
+
+def bulk_update(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    key: str = "id",
+    constants: dict[str, Any] | None = None,
+) -> None:
+    """Update many rows, each found by its ``key`` column, with one executemany.
+
+    Every row carries the same columns, ``key`` among them; values are in
+    storage form as for ``bulk_insert``. ``constants`` are set on every row.
+    """
+    if not rows:
+        return
+    columns = [name for name in rows[0] if name != key]
+    fixed = constants or {}
+    marker = _marker(connection)
+    assignments = ", ".join(f"{name} = {marker}" for name in [*columns, *fixed])
+    sql = f"UPDATE {table.name} SET {assignments} WHERE {key} = {marker}"  # noqa: S608 (model names)
+    same = tuple(fixed.values())
+    params = [
+        values + same + (row[key],)
+        for values, row in zip(_tuples(rows, columns), rows, strict=True)
+    ]
+    connection.exec_driver_sql(sql, params)
+
+
+def _marker(connection: Connection) -> str:
+    return "?" if connection.dialect.paramstyle == "qmark" else "%s"
+
+
+def _tuples(rows: Sequence[dict[str, Any]], columns: list[str]) -> list[Any]:
+    """Each row's values as a tuple in ``columns`` order."""
+    if len(columns) == 1:
+        only = columns[0]
+        return [(row[only],) for row in rows]
+    return list(map(operator.itemgetter(*columns), rows))
 
 
 def utcnow() -> dt.datetime:

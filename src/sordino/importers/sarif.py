@@ -154,7 +154,7 @@ class _LogReader:
             event, value = self.events.next()
             if event == "end_array":
                 return
-            spot = pointer(where, index)
+            spot = f"{where}/{index}"  # an index needs no escaping
             result = obj(self.events.value(event, value), spot)
             if _must_wait(result, run.ctx):
                 run.buffered.append((spot, result))

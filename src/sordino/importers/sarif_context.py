@@ -7,7 +7,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sordino.importers.shape import JsonObject, arr, integer, obj, pointer, text
+from sordino.importers.shape import (
+    JsonObject,
+    Where,
+    arr,
+    below,
+    integer,
+    obj,
+    pointer,
+    text,
+)
 
 # Run members the results refer to; everything else in a run is skipped.
 CONTEXT_KEYS = frozenset(
@@ -31,6 +40,10 @@ class RunContext:
     base_ids: dict[str, JsonObject] = field(default_factory=dict)
     artifacts: list[JsonObject] = field(default_factory=list)
     flow_locations: list[JsonObject] = field(default_factory=list)
+    # What results take from their rule, worked out once per rule (see sarif_results).
+    rule_memo: dict[tuple[str, int], tuple[JsonObject, object]] = field(
+        default_factory=dict
+    )
 
     def add(self, key: str, value: Any) -> None:
         """Record one run member as it is read from the stream."""
@@ -44,14 +57,12 @@ class RunContext:
         elif key == "artifacts":
             items = arr(value, where)
             self.artifacts = [
-                obj(obj(a, pointer(where, i)).get("location"), pointer(where, i))
+                obj(obj(a, below(where, i)).get("location"), below(where, i))
                 for i, a in enumerate(items)
             ]
         elif key == "threadFlowLocations":
             items = arr(value, where)
-            self.flow_locations = [
-                obj(x, pointer(where, i)) for i, x in enumerate(items)
-            ]
+            self.flow_locations = [obj(x, below(where, i)) for i, x in enumerate(items)]
         elif key == "invocations":
             self._add_invocations(arr(value, where), where)
 
@@ -79,16 +90,16 @@ class RunContext:
             if uri:
                 self.roots.append(uri_path(uri))
 
-    def rule_for(self, result: JsonObject, where: str) -> tuple[str, JsonObject]:
+    def rule_for(self, result: JsonObject, where: Where) -> tuple[str, JsonObject]:
         """The rule id a result reports and the rule's descriptor (maybe empty)."""
-        ref = obj(result.get("rule"), pointer(where, "rule"))
-        rule_id = text(result.get("ruleId"), pointer(where, "ruleId")) or text(
-            ref.get("id"), pointer(where, "rule", "id")
+        ref = obj(result.get("rule"), where, "rule")
+        rule_id = text(result.get("ruleId"), where, "ruleId") or text(
+            ref.get("id"), where, "rule", "id"
         )
         rules = self._rule_list(ref, where)
         index = ref.get("index", result.get("ruleIndex"))
         if index is not None:
-            position = integer(index, pointer(where, "ruleIndex"))
+            position = integer(index, below(where, "ruleIndex"))
             if 0 <= position < len(rules):
                 rule = rules[position]
                 return rule_id or text(rule.get("id"), where), rule
@@ -99,14 +110,12 @@ class RunContext:
             return rule_id, rule
         return self._rule_from_message(result)
 
-    def _rule_list(self, ref: JsonObject, where: str) -> list[JsonObject]:
-        component = obj(
-            ref.get("toolComponent"), pointer(where, "rule", "toolComponent")
-        )
+    def _rule_list(self, ref: JsonObject, where: Where) -> list[JsonObject]:
+        component = obj(ref.get("toolComponent"), where, "rule", "toolComponent")
         index = component.get("index")
         if index is None:
             return self.driver_rules
-        position = integer(index, pointer(where, "rule", "toolComponent", "index"))
+        position = integer(index, below(where, "rule", "toolComponent", "index"))
         if 0 <= position < len(self.extension_rules):
             return self.extension_rules[position]
         return []
@@ -122,20 +131,23 @@ class RunContext:
                     return name, self.rules_by_id[name]
         return "unknown", {}
 
-    def artifact_location(self, location: JsonObject, where: str) -> JsonObject:
+    def artifact_location(self, location: JsonObject, where: Where) -> JsonObject:
         """An artifactLocation completed from ``run.artifacts`` when it has an index."""
         if "uri" in location or location.get("index") is None:
             return location
-        index = integer(location.get("index"), pointer(where, "index"))
+        index = integer(location.get("index"), below(where, "index"))
         if 0 <= index < len(self.artifacts):
             return {**self.artifacts[index], **location}
         return location
 
-    def resolve(self, location: JsonObject, where: str, root: str = "") -> str:
+    def resolve(self, location: JsonObject, where: Where, root: str = "") -> str:
         """The repository-relative path an artifactLocation points at."""
         location = self.artifact_location(location, where)
-        parts = [text(location.get("uri"), pointer(where, "uri")).strip()]
+        parts = [text(location.get("uri"), where, "uri").strip()]
         base_id = location.get("uriBaseId")
+        if base_id is None and parts[0] and not _is_absolute(parts[0]):
+            # The common case, a plain relative URI: what the loop below makes of it.
+            return unquote(parts[0].strip("/"))
         visited: set[str] = set()
         while isinstance(base_id, str) and base_id in self.base_ids:
             if base_id in visited or _is_absolute(parts[-1]):

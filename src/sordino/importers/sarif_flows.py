@@ -5,66 +5,81 @@ from __future__ import annotations
 from typing import Any
 
 from sordino.importers.sarif_context import RunContext
-from sordino.importers.shape import JsonObject, arr, integer, obj, pointer, text
+from sordino.importers.shape import (
+    JsonObject,
+    Spot,
+    Where,
+    arr,
+    below,
+    integer,
+    obj,
+    text,
+)
 from sordino.ingest.bundle import DataflowStep
 
 Place = tuple[str, int, int, str, str]
+_REGION = ("physicalLocation", "region")
 
 
 def location_parts(
-    result: JsonObject, ctx: RunContext, where: str, root: str = ""
+    result: JsonObject, ctx: RunContext, where: Where, root: str = ""
 ) -> Place:
     """File, start line, end line, snippet and logical name of the first location."""
-    spot = pointer(where, "locations")
-    locations = arr(result.get("locations"), spot)
+    locations = arr(result.get("locations"), where, "locations")
     if locations:
-        return place(obj(locations[0], pointer(spot, 0)), ctx, pointer(spot, 0), root)
-    target = obj(result.get("analysisTarget"), pointer(where, "analysisTarget"))
+        spot = below(where, "locations", 0)
+        return place(obj(locations[0], spot), ctx, spot, root)
+    target_spot = below(where, "analysisTarget")
+    target = obj(result.get("analysisTarget"), target_spot)
     if target:
-        return ctx.resolve(target, pointer(where, "analysisTarget"), root), 0, 0, "", ""
+        return ctx.resolve(target, target_spot, root), 0, 0, "", ""
     return "", 0, 0, "", ""
 
 
-def place(location: JsonObject, ctx: RunContext, where: str, root: str) -> Place:
+def place(location: JsonObject, ctx: RunContext, where: Where, root: str) -> Place:
     """The parts of one SARIF ``location`` object."""
-    physical_spot = pointer(where, "physicalLocation")
-    physical = obj(location.get("physicalLocation"), physical_spot)
-    artifact_spot = pointer(physical_spot, "artifactLocation")
-    artifact = obj(physical.get("artifactLocation"), artifact_spot)
-    file = ctx.resolve(artifact, artifact_spot, root) if artifact else ""
-    region_spot = pointer(physical_spot, "region")
-    region = obj(physical.get("region"), region_spot)
-    line = integer(region.get("startLine"), pointer(region_spot, "startLine"))
-    end = integer(region.get("endLine"), pointer(region_spot, "endLine")) or line
-    snippet_spot = pointer(region_spot, "snippet")
-    snippet = obj(region.get("snippet"), snippet_spot)
-    code = text(snippet.get("text"), pointer(snippet_spot, "text"))
+    physical = obj(location.get("physicalLocation"), where, "physicalLocation")
+    artifact = obj(
+        physical.get("artifactLocation"), where, "physicalLocation", "artifactLocation"
+    )
+    file = ""
+    if artifact:
+        artifact_spot = below(where, "physicalLocation", "artifactLocation")
+        file = ctx.resolve(artifact, artifact_spot, root)
+    region = obj(physical.get("region"), where, "physicalLocation", "region")
+    line = integer(region.get("startLine"), where, *_REGION, "startLine")
+    end = integer(region.get("endLine"), where, *_REGION, "endLine") or line
+    snippet = obj(region.get("snippet"), where, *_REGION, "snippet")
+    code = text(snippet.get("text"), where, *_REGION, "snippet", "text")
     return file, line, end, code, _logical_name(location, where)
 
 
-def _logical_name(location: JsonObject, where: str) -> str:
-    spot = pointer(where, "logicalLocations")
-    for i, item in enumerate(arr(location.get("logicalLocations"), spot)):
-        logical = obj(item, pointer(spot, i))
+def _logical_name(location: JsonObject, where: Where) -> str:
+    logicals = location.get("logicalLocations")
+    if logicals is None:
+        return ""
+    spot = below(where, "logicalLocations")
+    for i, item in enumerate(arr(logicals, spot)):
+        logical = obj(item, below(spot, i))
         name = logical.get("fullyQualifiedName") or logical.get("name")
         if isinstance(name, str) and name:
             return name
     return ""
 
 
-def flow_locations(result: JsonObject, where: str) -> tuple[str, list[Any]]:
-    """The pointer and items of the first thread flow of the first code flow."""
-    spot = pointer(where, "codeFlows")
+def flow_locations(result: JsonObject, where: Where) -> tuple[Spot, list[Any]]:
+    """The spot and items of the first thread flow of the first code flow."""
+    spot = below(where, "codeFlows")
     flows = arr(result.get("codeFlows"), spot)
     if not flows:
         return spot, []
-    flow = obj(flows[0], pointer(spot, 0))
-    threads_spot = pointer(spot, 0, "threadFlows")
+    flow = obj(flows[0], below(spot, 0))
+    threads_spot = below(spot, 0, "threadFlows")
     threads = arr(flow.get("threadFlows"), threads_spot)
     if not threads:
         return threads_spot, []
-    thread = obj(threads[0], pointer(threads_spot, 0))
-    steps_spot = pointer(threads_spot, 0, "locations")
+    thread = obj(threads[0], below(threads_spot, 0))
+    steps_spot = below(threads_spot, 0, "locations")
     return steps_spot, arr(thread.get("locations"), steps_spot)
 
 
@@ -84,17 +99,18 @@ def needs_shared_locations(result: JsonObject) -> bool:
 
 
 def dataflow(
-    result: JsonObject, ctx: RunContext, where: str, root: str = ""
+    result: JsonObject, ctx: RunContext, where: Where, root: str = ""
 ) -> list[DataflowStep]:
     """The steps of the first thread flow, source first and sink last."""
+    if result.get("codeFlows") is None:
+        return []
     spot, items = flow_locations(result, where)
     steps = []
     for i, item in enumerate(items):
-        step = _shared(obj(item, pointer(spot, i)), ctx, pointer(spot, i))
-        location = obj(step.get("location"), pointer(spot, i, "location"))
-        file, line, _, code, method = place(
-            location, ctx, pointer(spot, i, "location"), root
-        )
+        step = _shared(obj(item, below(spot, i)), ctx, below(spot, i))
+        location_spot = below(spot, i, "location")
+        location = obj(step.get("location"), location_spot)
+        file, line, _, code, method = place(location, ctx, location_spot, root)
         message = location.get("message")
         said = message.get("text") if isinstance(message, dict) else None
         steps.append(
@@ -109,10 +125,10 @@ def dataflow(
     return steps
 
 
-def _shared(step: JsonObject, ctx: RunContext, where: str) -> JsonObject:
+def _shared(step: JsonObject, ctx: RunContext, where: Where) -> JsonObject:
     if step.get("index") is None:
         return step
-    index = integer(step.get("index"), pointer(where, "index"))
+    index = integer(step.get("index"), below(where, "index"))
     if not 0 <= index < len(ctx.flow_locations):
         return step
     shared = ctx.flow_locations[index]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from sordino.analysis import taxonomy
 from sordino.analysis.fingerprint import digest, normalize_path, secret_fingerprint
 from sordino.importers.sarif_context import RunContext
 from sordino.importers.sarif_flows import dataflow, location_parts
-from sordino.importers.shape import JsonObject, arr, obj, pointer, text
+from sordino.importers.shape import JsonObject, Where, arr, below, obj, text
 from sordino.ingest.bundle import FindingRecord, Severity
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\d+)\}")
@@ -37,47 +38,107 @@ def convert(
     if result.get("kind") in _NOT_PROBLEMS:
         return None
     raw_rule, rule = ctx.rule_for(result, where)
-    rule_id = sanitize_rule(ctx.tool, raw_rule)
+    facts = _facts(ctx, raw_rule, rule)
+    rule_id = facts.rule_id
     message = render_message(result, rule, where)
     severity, score = severity_of(result, rule)
-    cwes = cwes_of(result, rule, where)
+    cwes = _merge_cwes(facts.cwes, result, where)
     steps = dataflow(result, ctx, where, root)
     secret = secret_value(result)
-    finding = FindingRecord(
-        type="extscan",
-        engine=ctx.tool,
-        rule_id=rule_id,
-        title=_title(rule, raw_rule, message),
-        description=_redact(message, secret),
-        severity=severity,
-        cvss_score=score,
-        cwe=cwes,
-        dataflow=steps,
-        source_method=steps[0].method_name if steps else "",
-        sink_method=steps[-1].method_name if steps else "",
-        remediation=_help(rule),
-        fixes=fixes_of(result, ctx, where, root),
-        suppressed=is_suppressed(result, where),
-        tags={"tool": ctx.tool},
+    tags = {"tool": ctx.tool}
+    if cwes:
+        tags["cwe_category"] = str(cwes[0])
+    category = _category(cwes)
+    place = _location_fields(result, ctx, where, root, rule_id, secret)
+    method = place.pop("method")
+    sink = steps[-1].method_name if steps else ""
+    return FindingRecord.model_validate(
+        {
+            "type": "extscan",
+            "engine": ctx.tool,
+            "rule_id": rule_id,
+            "title": _title(facts.title, raw_rule, message),
+            "description": _redact(message, secret),
+            "severity": severity,
+            "cvss_score": score,
+            "category": category.name if category else "",
+            "cwe": cwes,
+            "owasp_2017": category.owasp_2017 if category else "",
+            "owasp_2021": category.owasp_2021 if category else "",
+            "dataflow": steps,
+            "source_method": steps[0].method_name if steps else "",
+            "sink_method": sink or method,
+            "remediation": facts.remediation,
+            "fixes": fixes_of(result, ctx, where, root),
+            "suppressed": is_suppressed(result, where),
+            "tags": tags,
+            **place,
+        }
     )
-    _classify(finding, cwes)
-    locate(finding, result, ctx, where, root)
-    return finding
+
+
+@dataclass(frozen=True)
+class _RuleFacts:
+    """What a result's conversion takes from its rule alone, worked out once."""
+
+    rule_id: str
+    title: str
+    remediation: str
+    cwes: tuple[list[int], list[int]]
+
+
+def _facts(ctx: RunContext, raw_rule: str, rule: JsonObject) -> _RuleFacts:
+    """The facts of a rule, from the run's memo when the rule was seen before."""
+    # A descriptor is known by its identity; the memo holds it, so that its id
+    # cannot be reused by another object while the run is read.
+    key = (raw_rule, id(rule) if rule else 0)
+    known = ctx.rule_memo.get(key)
+    if known is not None:
+        return cast(_RuleFacts, known[1])
+    facts = _RuleFacts(
+        rule_id=sanitize_rule(ctx.tool, raw_rule),
+        title=_rule_title(rule, raw_rule),
+        remediation=_rule_text(rule, "help"),
+        cwes=_rule_cwes(rule),
+    )
+    ctx.rule_memo[key] = (rule, facts)
+    return facts
 
 
 def locate(
     finding: FindingRecord, result: JsonObject, ctx: RunContext, where: str, root: str
 ) -> None:
     """Set a finding's file, lines, snippet and fingerprint from its result."""
-    file, line, end_line, snippet, method = location_parts(result, ctx, where, root)
     secret = secret_value(result)
-    finding.file = file
-    finding.line = line
-    finding.end_line = end_line
-    finding.snippet = _redact(snippet, secret)
+    place = _location_fields(result, ctx, where, root, finding.rule_id, secret)
+    method = place.pop("method")
+    for name, value in place.items():
+        setattr(finding, name, value)
     finding.sink_method = finding.sink_method or method
-    finding.details = {"fileName": file, "lineNumber": line}
-    finding.fingerprint = _fingerprint(result, finding, secret, where)
+
+
+def _location_fields(
+    result: JsonObject,
+    ctx: RunContext,
+    where: str,
+    root: str,
+    rule_id: str,
+    secret: str,
+) -> dict[str, Any]:
+    """The fields of a finding that come from its result's primary location.
+
+    ``method`` is the location's logical name, a fallback for the sink method.
+    """
+    file, line, end_line, snippet, method = location_parts(result, ctx, where, root)
+    return {
+        "file": file,
+        "line": line,
+        "end_line": end_line,
+        "snippet": _redact(snippet, secret),
+        "details": {"fileName": file, "lineNumber": line},
+        "fingerprint": _fingerprint(result, rule_id, file, secret, where),
+        "method": method,
+    }
 
 
 def sanitize_rule(tool: str, rule: str) -> str:
@@ -87,25 +148,27 @@ def sanitize_rule(tool: str, rule: str) -> str:
     return f"{tool_part.replace('/', '-')}/{rule_part}"[:200]
 
 
-def render_message(result: JsonObject, rule: JsonObject, where: str) -> str:
+def render_message(result: JsonObject, rule: JsonObject, where: Where) -> str:
     """A result's message text, from ``text`` or the rule's ``messageStrings``."""
-    spot = pointer(where, "message")
     if "message" not in result:
         return _rule_text(rule, "fullDescription") or _rule_text(
             rule, "shortDescription"
         )
-    message = obj(result.get("message"), spot)
-    said = text(message.get("text"), pointer(spot, "text"))
+    message = obj(result.get("message"), where, "message")
+    said = text(message.get("text"), where, "message", "text")
     if not said and message.get("id") is not None:
-        key = text(message.get("id"), pointer(spot, "id"))
+        key = text(message.get("id"), where, "message", "id")
         strings = rule.get("messageStrings")
         template = strings.get(key) if isinstance(strings, dict) else None
         if isinstance(template, dict):
             said = str(template.get("text") or template.get("markdown") or "")
-    arguments = [
-        str(a) for a in arr(message.get("arguments"), pointer(spot, "arguments"))
-    ]
-    return _EMBEDDED_LINK.sub(r"\1", _fill(said, arguments))
+    if "{" in said or "}" in said:
+        spot = below(where, "message", "arguments")
+        arguments = [str(a) for a in arr(message.get("arguments"), spot)]
+        said = _fill(said, arguments)
+    else:
+        arr(message.get("arguments"), where, "message", "arguments")
+    return _EMBEDDED_LINK.sub(r"\1", said) if "](" in said else said
 
 
 def _fill(template: str, arguments: list[str]) -> str:
@@ -154,23 +217,45 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def cwes_of(result: JsonObject, rule: JsonObject, where: str) -> list[int]:
+def cwes_of(result: JsonObject, rule: JsonObject, where: Where) -> list[int]:
     """CWE numbers from tags, rule relationships and result taxa, in order."""
-    found: list[int] = []
-    for holder in (rule, result):
-        for tag in _properties(holder).get("tags") or []:
-            match = _CWE_TAG.search(tag) if isinstance(tag, str) else None
-            if match:
-                found.append(int(match.group(1)))
+    return _merge_cwes(_rule_cwes(rule), result, where)
+
+
+def _rule_cwes(rule: JsonObject) -> tuple[list[int], list[int]]:
+    """The CWEs of a rule's tags and those of its relationships."""
     targets = [
         r.get("target") for r in rule.get("relationships") or [] if isinstance(r, dict)
     ]
-    for ref in [*targets, *arr(result.get("taxa"), pointer(where, "taxa"))]:
+    return _tag_cwes(rule), _reference_cwes(targets)
+
+
+def _merge_cwes(
+    of_rule: tuple[list[int], list[int]], result: JsonObject, where: Where
+) -> list[int]:
+    tagged, related = of_rule
+    taxa = arr(result.get("taxa"), where, "taxa")
+    found = [*tagged, *_tag_cwes(result), *related, *_reference_cwes(taxa)]
+    return list(dict.fromkeys(found))
+
+
+def _tag_cwes(holder: JsonObject) -> list[int]:
+    found = []
+    for tag in _properties(holder).get("tags") or []:
+        match = _CWE_TAG.search(tag) if isinstance(tag, str) else None
+        if match:
+            found.append(int(match.group(1)))
+    return found
+
+
+def _reference_cwes(references: list[Any]) -> list[int]:
+    found = []
+    for ref in references:
         if isinstance(ref, dict) and _is_cwe_component(ref.get("toolComponent")):
             number = taxonomy.parse_cwe(str(ref.get("id", "")))
             if number is not None:
                 found.append(number)
-    return list(dict.fromkeys(found))
+    return found
 
 
 def _is_cwe_component(component: Any) -> bool:
@@ -179,23 +264,19 @@ def _is_cwe_component(component: Any) -> bool:
     )
 
 
-def _classify(finding: FindingRecord, cwes: list[int]) -> None:
-    if cwes:
-        finding.tags["cwe_category"] = str(cwes[0])
+def _category(cwes: list[int]) -> taxonomy.Category | None:
+    """The taxonomy category of the first CWE that has one."""
     for cwe in cwes:
         category = taxonomy.for_cwe(cwe)
         if category is not None:
-            finding.category = category.name
-            finding.owasp_2017 = category.owasp_2017
-            finding.owasp_2021 = category.owasp_2021
-            return
+            return category
+    return None
 
 
-def is_suppressed(result: JsonObject, where: str) -> bool:
+def is_suppressed(result: JsonObject, where: Where) -> bool:
     """True when a suppression applies that was not rejected or left under review."""
-    spot = pointer(where, "suppressions")
-    for i, item in enumerate(arr(result.get("suppressions"), spot)):
-        suppression = obj(item, pointer(spot, i))
+    for i, item in enumerate(arr(result.get("suppressions"), where, "suppressions")):
+        suppression = obj(item, where, "suppressions", i)
         # Pre-release 2.1.0 drafts (the spec's Appendix K) call ``status`` ``state``.
         status = suppression.get("status", suppression.get("state", "accepted"))
         if status == "accepted":
@@ -203,15 +284,17 @@ def is_suppressed(result: JsonObject, where: str) -> bool:
     return False
 
 
-def fixes_of(result: JsonObject, ctx: RunContext, where: str, root: str) -> list[Any]:
+def fixes_of(result: JsonObject, ctx: RunContext, where: Where, root: str) -> list[Any]:
     """The proposed fixes, with their artifacts resolved to paths."""
-    spot = pointer(where, "fixes")
+    if result.get("fixes") is None:
+        return []
+    spot = below(where, "fixes")
     fixes: list[dict[str, Any]] = []
     for i, item in enumerate(arr(result.get("fixes"), spot)):
-        fix = obj(item, pointer(spot, i))
+        fix = obj(item, below(spot, i))
         changes = []
-        for j, change in enumerate(arr(fix.get("artifactChanges"), pointer(spot, i))):
-            change_spot = pointer(spot, i, "artifactChanges", j)
+        for j, change in enumerate(arr(fix.get("artifactChanges"), below(spot, i))):
+            change_spot = below(spot, i, "artifactChanges", j)
             change_obj = obj(change, change_spot)
             artifact = obj(change_obj.get("artifactLocation"), change_spot)
             changes.append(
@@ -227,7 +310,7 @@ def fixes_of(result: JsonObject, ctx: RunContext, where: str, root: str) -> list
 
 
 def _fingerprint(
-    result: JsonObject, finding: FindingRecord, secret: str, where: str
+    result: JsonObject, rule_id: str, file: str, secret: str, where: Where
 ) -> str | None:
     own = obj(result.get("partialFingerprints"), where).get(SORDINO_FINGERPRINT)
     if isinstance(own, str) and "/" in own:
@@ -235,14 +318,16 @@ def _fingerprint(
     # A tool's own fingerprints (complete ones first) are content-based; the
     # path joins them, as code-scanning services do, to tell files apart.
     for key in ("fingerprints", "partialFingerprints"):
-        prints = obj(result.get(key), pointer(where, key))
+        if result.get(key) is None:
+            continue
+        prints = obj(result.get(key), below(where, key))
         values = {k: _print_value(v) for k, v in prints.items()}
         joined = "\n".join(f"{k}={v}" for k, v in sorted(values.items()) if v)
         if joined:
-            path = normalize_path(finding.file)
-            return f"{finding.rule_id}/{digest(finding.rule_id, path, joined)}"
+            path = normalize_path(file)
+            return f"{rule_id}/{digest(rule_id, path, joined)}"
     if secret:
-        return secret_fingerprint(finding.rule_id, finding.file, secret)
+        return secret_fingerprint(rule_id, file, secret)
     return None
 
 
@@ -269,17 +354,18 @@ def _redact(value: str, secret: str) -> str:
     return value.replace(secret, secret[:4] + "*" * 8)
 
 
-def _title(rule: JsonObject, rule_id: str, message: str) -> str:
+def _rule_title(rule: JsonObject, rule_id: str) -> str:
+    """The title a rule descriptor gives its findings ("" when it gives none)."""
     name = rule.get("name")
     title = _rule_text(rule, "shortDescription")
     if not title and isinstance(name, str) and name != rule_id:
         title = name
-    title = title or (message.strip().splitlines() or [rule_id])[0]
+    return title
+
+
+def _title(from_rule: str, rule_id: str, message: str) -> str:
+    title = from_rule or (message.strip().splitlines() or [rule_id])[0]
     return title[:_TITLE_LIMIT]
-
-
-def _help(rule: JsonObject) -> str:
-    return _rule_text(rule, "help")
 
 
 def _rule_text(rule: JsonObject, key: str) -> str:
