@@ -187,6 +187,7 @@ def test_packages_type_tag_and_sort_filters(sca_api: Api) -> None:
     assert bad.status_code == 400
     assert bad.json()["code"] == "VALIDATION_FAILED"
     assert sca_api.get(url, params={"sort": "size"}).status_code == 400
+    assert sca_api.get(url, params={"per_page": "²"}).status_code == 400
 
 
 def test_app_without_scans_lists_no_packages(sca_api: Api) -> None:

@@ -63,7 +63,7 @@ class PackageQuery:
 def _number(raw: str | None, name: str, default: int, low: int, high: int) -> int:
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise QueryError([f"{name}: must be an integer from {low} to {high}"])
     return int(raw)
 
