@@ -40,6 +40,17 @@ if ! curl -fsS "$server/healthz" >/dev/null 2>&1; then
   }
 fi
 
+advisories=${SORDINO_OSV_DIR:-../shared/data/osv}
+if [ -d "$advisories" ]; then
+  echo "==> loading OSV advisories from $advisories (incremental)"
+  for source in "$advisories"/*/; do
+    sordino vulndb import "$source"
+  done
+else
+  echo "==> no OSV advisories at $advisories: dependency vulnerabilities are skipped"
+  echo "    (import an OSV export with: sordino vulndb import FILE|DIR)"
+fi
+
 echo "==> analysing examples/vulnerable-app"
 sordino analyze --app vulnerable-app --server "$server" --token "$token" \
   --branch main --tag env=demo examples/vulnerable-app
