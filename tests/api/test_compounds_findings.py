@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from sordino.apps.models import App
 from sordino.findings.models import Finding
+from sordino.importers import load
 from sordino.importers.validate import validate_sarif
 from tests.api import compound_data as data
 from tests.conftest import Api
@@ -231,15 +234,84 @@ def test_v1_listing(shop: Api) -> None:
     assert shop.get(path + "?severity=extreme").status_code == 400
 
 
+def _member_prints(api: Api) -> dict[str, str]:
+    """internal_id -> member app id of every finding of the sample compound."""
+    with api.db.session() as session:
+        rows = session.execute(
+            select(Finding.internal_id, App.app_id)
+            .join(App, App.pk == Finding.app_pk)
+            .where(Finding.org_id == api.org_id, App.compound_id.is_not(None))
+        ).all()
+    return dict(rows)
+
+
 def test_sarif_export(shop: Api) -> None:
     response = shop.get("/orgs/{org}/compounds/named/shop/reports/sarif")
     assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/sarif+json")
+    assert response.headers["x-sarif-parts"] == "1"
     log = response.json()
     assert validate_sarif(log) == []
     assert len(log["runs"]) == 5
     assert sum(len(run["results"]) for run in log["runs"]) == 8
     go = shop.get("/orgs/{org}/compounds/named/shop/reports/sarif?scan_language=go")
     assert [len(run["results"]) for run in go.json()["runs"]] == [1]
+
+
+def test_sarif_export_is_the_shared_exporter_one_run_per_member(shop: Api) -> None:
+    log = shop.get("/orgs/{org}/compounds/named/shop/reports/sarif").json()
+    members = _member_prints(shop)
+    ids = [run["automationDetails"]["id"] for run in log["runs"]]
+    # One run per member app, each named after it: no part numbers, since
+    # no member needed more than one run.
+    assert sorted(ids) == sorted(f"sordino/{a}/" for a in set(members.values()))
+    for run in log["runs"]:
+        member = run["automationDetails"]["id"].split("/")[1]
+        prints = {
+            r["partialFingerprints"]["sordinoInternalId/v1"] for r in run["results"]
+        }
+        assert prints == {p for p, app in members.items() if app == member}
+        rules = run["tool"]["driver"]["rules"]
+        assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in run["results"])
+    results = [r for run in log["runs"] for r in run["results"]]
+    suppressed = [r["ruleId"] for r in results if "suppressions" in r]
+    assert suppressed == ["python.md5"]
+    assert (
+        shop.get(
+            "/orgs/{org}/compounds/named/shop/reports/sarif", params={"part": 2}
+        ).status_code
+        == 404
+    )
+
+
+def test_sarif_export_round_trips_through_the_importer(shop: Api) -> None:
+    raw = shop.get("/orgs/{org}/compounds/named/shop/reports/sarif").content
+
+    bundle = load(io.BytesIO(raw), app="shop", strict=True)
+
+    assert {r.fingerprint for r in bundle.findings} == set(_member_prints(shop))
+    by_rule = {r.rule_id.removeprefix("sordino/"): r for r in bundle.findings}
+    assert by_rule["python.md5"].suppressed is True
+    assert (by_rule["go.sqli"].file, by_rule["go.sqli"].line) == ("go/main.go", 10)
+
+
+def test_sarif_export_selects_the_polyglot_scan(api: Api) -> None:
+    first = data.store(api.db, api.org_id)
+    go_only = [f for f in data.findings() if f.language == "go"]
+    data.store(api.db, api.org_id, version="v2", findings=go_only)
+    path = "/orgs/{org}/compounds/named/shop/reports/sarif"
+
+    def results(params: dict[str, Any]) -> int:
+        log = api.get(path, params=params).json()
+        return sum(len(run["results"]) for run in log["runs"])
+
+    assert results({}) == 1
+    assert results({"polyglot_scan": first}) == 8
+    # Python's member scan: two rules in python/app.py and the secret found there.
+    assert results({"scan_version": "v1", "scan_platform": "python"}) == 3
+    assert api.get(path, params={"polyglot_scan": 999999}).status_code == 404
+    assert api.get(path, params={"part": 0}).status_code == 400
+    assert api.get("/orgs/{org}/compounds/named/nope/reports/sarif").status_code == 404
 
 
 def test_bundle_upload(api: Api) -> None:

@@ -7,14 +7,23 @@ import json
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
+from sordino.apps.models import App
 from sordino.db import Database
 from sordino.findings.models import Finding
 from sordino.importers.sarif import parse_sarif
 from sordino.importers.validate import validate_sarif
 from sordino.ingest.bundle import DataflowStep, FindingRecord
 from sordino.ingest.service import ingest
-from sordino.reports.sarif import FLOW_STEPS, Limits, export_scan, gzip_size
+from sordino.reports.sarif import (
+    FLOW_STEPS,
+    Limits,
+    export_scan,
+    export_scans,
+    gzip_size,
+    log_of,
+)
 from sordino.scans.models import Scan
 from tests.api.scandata import add_scan, sqli, weak_hash, xss
 from tests.conftest import Api
@@ -160,3 +169,50 @@ def test_long_dataflows_are_capped_keeping_the_sink(api: Api) -> None:
     assert len(steps) == FLOW_STEPS
     last = steps[-1]["location"]["physicalLocation"]["region"]["startLine"]
     assert last == FLOW_STEPS + 50
+
+
+def _scans(session: Session, made: list[dict[str, Any]]) -> list[tuple[Scan, App]]:
+    rows = []
+    for item in made:
+        scan = session.get(Scan, int(item["scan"]))
+        assert scan is not None
+        app = session.get(App, scan.app_pk)
+        assert app is not None
+        rows.append((scan, app))
+    return rows
+
+
+def test_several_scans_make_one_run_each_split_like_a_lone_scan(api: Api) -> None:
+    made = [
+        add_scan(api.db, api.org_id, _many(3), app="web"),
+        add_scan(api.db, api.org_id, [xss()], app="api"),
+        add_scan(api.db, api.org_id, [], app="docs"),
+    ]
+    with api.db.session() as session:
+        documents = export_scans(
+            session, _scans(session, made), Limits(results_per_run=2, runs_per_file=3)
+        )
+
+    runs = [run for d in documents for run in d["runs"]]
+    assert [len(d["runs"]) for d in documents] == [3, 1]
+    assert [(r["automationDetails"]["id"], len(r["results"])) for r in runs] == [
+        ("sordino/web/part-1/", 2),
+        ("sordino/web/part-2/", 1),
+        ("sordino/api/", 1),
+        ("sordino/docs/", 0),
+    ]
+    for document in documents:
+        assert validate_sarif(document) == []
+    exported = {
+        r["partialFingerprints"]["sordinoInternalId/v1"]
+        for run in runs
+        for r in run["results"]
+    }
+    assert exported == _internal_ids(api.db, api.org_id)
+
+
+def test_no_scans_is_one_log_without_runs(api: Api) -> None:
+    with api.db.session() as session:
+        documents = export_scans(session, [])
+    assert documents == [log_of([])]
+    assert validate_sarif(documents[0]) == []

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -16,13 +16,15 @@ from sordino.api.errors import NotFound, ValidationFailed
 from sordino.common import APP_ID_PATTERN
 from sordino.compounds import findings as cf
 from sordino.compounds import query as cq
-from sordino.compounds import sarif, service
+from sordino.compounds import service
 from sordino.compounds.models import Compound
 from sordino.compounds.polyglot import PolyglotError, ingest_polyglot
 from sordino.compounds.schemas import CompoundUpdate
 from sordino.findings import query as fq
 from sordino.importers import InvalidReportError, load
 from sordino.rbac.access import Principal
+from sordino.reports import sarif
+from sordino.reports.routes import sarif_part
 from sordino.scans import uploads
 
 router = APIRouter(tags=["compounds"])
@@ -273,13 +275,21 @@ def list_findings(
 
 @reports.get(NAMED + "/reports/sarif")
 def sarif_report(
-    request: Request, session: SessionDep, principal: FindingsReader
-) -> Any:
-    """A SARIF 2.1.0 log of one polyglot scan (by default the latest)."""
+    request: Request,
+    session: SessionDep,
+    principal: FindingsReader,
+    part: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    """A polyglot scan (by default the latest) as SARIF 2.1.0, one run per member.
+
+    Like an app scan's export, a large one comes in several parts (files):
+    ``X-Sarif-Parts`` says how many, ``part`` picks one.
+    """
     compound = _named(request, session, principal)
     query = _call(lambda: cq.parse(request.query_params.multi_items()))
     polyglot = _call(lambda: cf.select_polyglot(session, compound, query))
     if polyglot is None:
         raise NotFound(f"compound {compound.name!r} has no polyglot scan")
     rows = cf.member_scans(session, polyglot, cf.platforms_of(query))
-    return JSONResponse(sarif.export(session, rows))
+    documents = sarif.export_scans(session, rows)
+    return sarif_part(documents, part, f"polyglot-scan-{polyglot.id}")

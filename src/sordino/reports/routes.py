@@ -142,18 +142,11 @@ def pci_report(
     return _respond(report, "html", f"pci-dss-scan-{scan.id}")
 
 
-@router.get("/orgs/{orgID}/apps/{appID}/scans/{scanID}/reports/sarif")
-def sarif_report(
-    scanID: str,  # noqa: N803
-    ctx: FindingsList,
-    part: Annotated[int, Query(ge=1)] = 1,
-) -> Response:
-    """The scan as SARIF 2.1.0; large scans come in several parts (files)."""
-    scan = _scan(ctx, scanID)
-    documents = sarif.export_scan(ctx.session, scan)
+def sarif_part(documents: list[dict[str, Any]], part: int, stem: str) -> Response:
+    """Part ``part`` (from 1) of a SARIF export, naming how many parts there are."""
     if part > len(documents):
         raise NotFound(f"the export has {len(documents)} part(s)")
-    filename = f"scan-{scan.id}-{part}.sarif"
+    filename = f"{stem}-{part}.sarif"
     return JSONResponse(
         documents[part - 1],
         media_type="application/sarif+json",
@@ -162,3 +155,14 @@ def sarif_report(
             "X-Sarif-Parts": str(len(documents)),
         },
     )
+
+
+@router.get("/orgs/{orgID}/apps/{appID}/scans/{scanID}/reports/sarif")
+def sarif_report(
+    scanID: str,  # noqa: N803
+    ctx: FindingsList,
+    part: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    """The scan as SARIF 2.1.0; large scans come in several parts (files)."""
+    scan = _scan(ctx, scanID)
+    return sarif_part(sarif.export_scan(ctx.session, scan), part, f"scan-{scan.id}")

@@ -1,4 +1,4 @@
-"""Export a scan's findings as SARIF 2.1.0 logs that code-scanning services accept.
+"""Export scans' findings as SARIF 2.1.0 logs that code-scanning services accept.
 
 GitHub code scanning refuses a file with more than 20 runs, a run with more
 than 25,000 results or rules, a result with more than 10,000 thread-flow
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,57 +188,105 @@ def gzip_size(document: dict[str, Any]) -> int:
     return len(gzip.compress(raw, compresslevel=6))
 
 
-Builder = Callable[[list[list[Finding]]], dict[str, Any]]
+@dataclass(frozen=True)
+class _Chunk:
+    """Findings of one scan that go into one run."""
+
+    scan: Scan
+    app: App
+    findings: list[Finding]
+
+    def halves(self) -> list[_Chunk]:
+        """The chunk split in two runs of the same scan."""
+        half = len(self.findings) // 2
+        return [
+            _Chunk(self.scan, self.app, self.findings[:half]),
+            _Chunk(self.scan, self.app, self.findings[half:]),
+        ]
 
 
-def _fit(
-    chunks: list[list[Finding]], limits: Limits, build: Builder
-) -> list[list[list[Finding]]]:
+def _draft(group: list[_Chunk]) -> dict[str, Any]:
+    return log_of([run(c.findings, c.scan, c.app, "part-0/") for c in group])
+
+
+def _fit(chunks: list[_Chunk], limits: Limits) -> list[list[_Chunk]]:
     """Group runs into files, halving files and runs until each file fits."""
-    files: list[list[list[Finding]]] = []
+    files: list[list[_Chunk]] = []
     pending = [
         chunks[i : i + limits.runs_per_file]
         for i in range(0, len(chunks), limits.runs_per_file)
     ]
     while pending:
         group = pending.pop(0)
-        if gzip_size(build(group)) <= limits.gzip_bytes:
+        if gzip_size(_draft(group)) <= limits.gzip_bytes:
             files.append(group)
         elif len(group) > 1:
             half = len(group) // 2
             pending[:0] = [group[:half], group[half:]]
-        elif len(group[0]) > 1:
-            half = len(group[0]) // 2
-            pending[:0] = [[group[0][:half]], [group[0][half:]]]
+        elif len(group[0].findings) > 1:
+            pending[:0] = [[part] for part in group[0].halves()]
         else:
             raise ValueError("one finding alone is larger than the SARIF size limit")
     return files
+
+
+def _chunks(
+    session: Session, scans: Sequence[tuple[Scan, App]], per_run: int
+) -> list[_Chunk]:
+    """Each scan's findings cut into runs of at most ``per_run`` (one at least)."""
+    chunks = []
+    for scan, app in scans:
+        found = [seen.finding for seen in findings_of(session, scan.id)]
+        cuts = [found[i : i + per_run] for i in range(0, len(found), per_run)]
+        chunks += [_Chunk(scan, app, cut) for cut in cuts or [[]]]
+    return chunks
+
+
+def _documents(files: list[list[_Chunk]]) -> list[dict[str, Any]]:
+    """The logs, numbering the runs of a scan only when it has more than one."""
+    runs_of = Counter(chunk.scan.id for group in files for chunk in group)
+    numbers: Counter[int] = Counter()
+    documents = []
+    for group in files:
+        runs = []
+        for chunk in group:
+            numbers[chunk.scan.id] += 1
+            part = f"part-{numbers[chunk.scan.id]}/"
+            single = runs_of[chunk.scan.id] == 1
+            runs.append(
+                run(chunk.findings, chunk.scan, chunk.app, "" if single else part)
+            )
+        documents.append(log_of(runs))
+    return documents
+
+
+def export_scans(
+    session: Session,
+    scans: Sequence[tuple[Scan, App]],
+    limits: Limits | None = None,
+) -> list[dict[str, Any]]:
+    """Several scans as SARIF logs: one run per scan, split to stay in the limits.
+
+    A polyglot scan exports this way, one member scan per run; a scan whose
+    findings do not fit one run or one file is split exactly as a lone scan is.
+    """
+    limits = limits or Limits()
+    chunks = _chunks(session, scans, limits.results_per_run)
+    documents = _documents(_fit(chunks, limits)) if chunks else [log_of([])]
+    log.info(
+        "sarif.exported",
+        scans=[scan.id for scan, _ in scans],
+        results=sum(len(chunk.findings) for chunk in chunks),
+        files=len(documents),
+    )
+    return documents
 
 
 def export_scan(
     session: Session, scan: Scan, limits: Limits | None = None
 ) -> list[dict[str, Any]]:
     """The scan's findings as one or more SARIF logs, each within the limits."""
-    limits = limits or Limits()
     app = session.get(App, scan.app_pk)
     if app is None:
         raise ValueError(f"scan {scan.id} has no app")
-    found = [seen.finding for seen in findings_of(session, scan.id)]
-    size = limits.results_per_run
-    chunks = [found[i : i + size] for i in range(0, len(found), size)] or [[]]
-
-    def build(group: list[list[Finding]]) -> dict[str, Any]:
-        return log_of([run(chunk, scan, app, "part-0/") for chunk in group])
-
-    files = _fit(chunks, limits, build) if found else [chunks]
-    single = len(files) == 1 and len(files[0]) == 1
-    documents = []
-    number = 0
-    for group in files:
-        runs = []
-        for chunk in group:
-            number += 1
-            runs.append(run(chunk, scan, app, "" if single else f"part-{number}/"))
-        documents.append(log_of(runs))
-    log.info("sarif.exported", scan=scan.id, results=len(found), files=len(documents))
-    return documents
+    return export_scans(session, [(scan, app)], limits)
