@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sordino.apps.models import App, AppGroup, AppGroupMember
@@ -62,13 +63,35 @@ def create_many(session: Session, org_id: str, specs: list[AppCreate]) -> list[A
 
 
 def ensure(session: Session, org_id: str, app_id: str, name: str = "") -> App:
-    """The app with this id, created on first use (as scans and imports do)."""
+    """The app with this id, created on first use (as scans and imports do).
+
+    Two uploads may create the same app at once; the insert skips a row that
+    another transaction added, so both end up with the one app.
+    """
+    app = get_by_app_id(session, org_id, app_id)
+    if app is not None:
+        return app
+    values = {"org_id": org_id, "app_id": app_id, "name": name or app_id}
+    session.execute(_insert_new(session).values(**values).on_conflict_do_nothing())
     app = get_by_app_id(session, org_id, app_id)
     if app is None:
-        app = App(org_id=org_id, app_id=app_id, name=name or app_id)
-        session.add(app)
-        session.flush()
+        raise AppError(f"app {app_id!r} could not be created")
     return app
+
+
+def _insert_new(session: Session) -> Any:
+    """An INSERT that can skip conflicting rows, in the session's dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(App)
+    return sqlite.insert(App)
+
+
+def lock(session: Session, app: App) -> None:
+    """Hold the app's row until commit, so its ingests run one after another.
+
+    PostgreSQL takes a row lock; SQLite has one writer at a time already.
+    """
+    session.execute(select(App.pk).where(App.pk == app.pk).with_for_update())
 
 
 def read(app: App) -> dict[str, Any]:

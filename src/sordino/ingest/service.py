@@ -22,6 +22,7 @@ from sordino.analysis import fingerprint as fp
 from sordino.apps import service as apps
 from sordino.apps.models import App
 from sordino.db import bulk_insert, bulk_update, table_of, utcnow
+from sordino.findings import cache as findings_cache
 from sordino.findings.models import Finding, FindingTag, Occurrence
 from sordino.findings.tags import COLUMN_TAGS
 from sordino.ingest.bundle import FindingRecord, PackageRecord, ScanBundle
@@ -191,6 +192,7 @@ def ingest(
     """Store ``bundle`` as a scan of its app (created on first use)."""
     sca.enrich(session, bundle)
     app = apps.ensure(session, org_id, bundle.app, bundle.app_name)
+    apps.lock(session, app)
     if bundle.platform and not app.platform:
         app.platform = bundle.platform
     if scan is None:
@@ -209,6 +211,7 @@ def ingest(
     _suppress(session, rows)
     packages = _write_packages(session, org_id, scan.id, bundle.packages)
     sca.record_counts(session, scan.id)
+    findings_cache.invalidate(session, app.pk)
     log.info(
         "scan.ingested",
         org=org_id,
