@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Diff = Literal["new", "regression", "common", "fixed"]
+# Finding ids are 64-bit; a larger number can name no finding and would
+# overflow the database driver.
+FindingId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 Order = Literal["asc", "desc"]
 
 
@@ -58,7 +61,7 @@ class StatusUpdate(BaseModel):
 class BulkStatusUpdate(StatusUpdate):
     """Body of a status change on several findings."""
 
-    findings: list[int] = Field(min_length=1)
+    findings: list[FindingId] = Field(min_length=1)
 
 
 class AssignmentUpdate(BaseModel):
@@ -72,7 +75,7 @@ class AssignmentUpdate(BaseModel):
 class BulkAssignmentUpdate(AssignmentUpdate):
     """Body of an assignee change on several findings."""
 
-    findings: list[int] = Field(min_length=1)
+    findings: list[FindingId] = Field(min_length=1)
 
 
 class CommentCreate(BaseModel):
