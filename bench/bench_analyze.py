@@ -94,15 +94,19 @@ def command_of(engine: Engine, ctx: EngineContext) -> Command:
     raise ValueError(f"{engine.name} has no command line to run by hand")
 
 
-def _start(command: Command, root: Path, out: Path) -> subprocess.Popen[bytes]:
-    with out.open("wb") as sink:
+def _start(command: Command, root: Path, scratch: Path) -> subprocess.Popen[bytes]:
+    # Output goes to files, as sordino's own runs keep it.
+    with (
+        (scratch / f"{command.engine}.out").open("wb") as out,
+        (scratch / f"{command.engine}.err").open("wb") as err,
+    ):
         return subprocess.Popen(
             command.argv,
             cwd=root,
             env={**os.environ, **command.env},
             stdin=subprocess.DEVNULL,
-            stdout=sink,
-            stderr=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
         )
 
 
@@ -111,12 +115,12 @@ def by_hand(
 ) -> None:
     """Run ``commands`` on ``root``, each writing its output to a file."""
     if parallel:
-        started = [_start(c, root, scratch / f"{c.engine}.out") for c in commands]
+        started = [_start(command, root, scratch) for command in commands]
         for process in started:
             process.wait()
         return
     for command in commands:
-        _start(command, root, scratch / f"{command.engine}.out").wait()
+        _start(command, root, scratch).wait()
 
 
 def _context(

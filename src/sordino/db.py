@@ -131,6 +131,8 @@ def _marker(connection: Connection) -> str:
 
 def _tuples(rows: Sequence[dict[str, Any]], columns: list[str]) -> list[Any]:
     """Each row's values as a tuple in ``columns`` order."""
+    if not columns:
+        return [() for _ in rows]
     if len(columns) == 1:
         only = columns[0]
         return [(row[only],) for row in rows]
