@@ -6,7 +6,10 @@ On the sample app (``examples/vulnerable-app`` by default) this times
 ``sordino.analysis.runner.analyze`` restricted to the engines that are
 external tools, then the very same command lines (taken from the engine
 modules, with the same working directory and environment) run by hand: one
-after another, and all started together. Each mode runs N times (default 3),
+after another, and all started together; and a fourth time all together
+but each in its own session under sordino's address-space limit, as sordino
+starts them, which tells the cost of sordino's own work apart from the effect
+of those process settings. Each mode runs N times (default 3),
 interleaved so that a change of load on a shared machine hits every mode
 alike, and the median is kept. Besides wall-clock time it prints the CPU time
 of the process and its children, which a busy machine disturbs less. The
@@ -37,6 +40,7 @@ from sordino.analysis.runner import analyze
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "vulnerable-app"
 TARGET_PERCENT = 15.0
+MODES = ("sordino", "by hand, parallel", "by hand, sequential", "by hand, limited")
 TIMEOUT_S = 600.0
 MEMORY_MB = 4096
 
@@ -94,7 +98,14 @@ def command_of(engine: Engine, ctx: EngineContext) -> Command:
     raise ValueError(f"{engine.name} has no command line to run by hand")
 
 
-def _start(command: Command, root: Path, scratch: Path) -> subprocess.Popen[bytes]:
+def _limit_memory() -> None:
+    limit = MEMORY_MB * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _start(
+    command: Command, root: Path, scratch: Path, *, limited: bool
+) -> subprocess.Popen[bytes]:
     # Output goes to files, as sordino's own runs keep it.
     with (
         (scratch / f"{command.engine}.out").open("wb") as out,
@@ -107,20 +118,29 @@ def _start(command: Command, root: Path, scratch: Path) -> subprocess.Popen[byte
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,
+            # sordino starts each tool in its own session under an address-space
+            # limit; ``limited`` does the same, to tell that apart from the rest.
+            start_new_session=limited,
+            preexec_fn=_limit_memory if limited else None,
         )
 
 
 def by_hand(
-    commands: list[Command], root: Path, scratch: Path, *, parallel: bool
+    commands: list[Command],
+    root: Path,
+    scratch: Path,
+    *,
+    parallel: bool,
+    limited: bool = False,
 ) -> None:
-    """Run ``commands`` on ``root``, each writing its output to a file."""
+    """Run ``commands`` on ``root``, each writing its output to files."""
     if parallel:
-        started = [_start(command, root, scratch) for command in commands]
+        started = [_start(c, root, scratch, limited=limited) for c in commands]
         for process in started:
             process.wait()
         return
     for command in commands:
-        _start(command, root, scratch).wait()
+        _start(command, root, scratch, limited=limited).wait()
 
 
 def _context(
@@ -140,7 +160,7 @@ def _median(timings: list[Timing]) -> Timing:
 
 def _report(results: dict[str, list[Timing]], engines: list[str]) -> None:
     medians = {mode: _median(timings) for mode, timings in results.items()}
-    for mode in ("sordino", "by hand, parallel", "by hand, sequential"):
+    for mode in MODES:
         median = medians[mode]
         walls = ", ".join(f"{t.wall:.2f}" for t in results[mode])
         print(
@@ -157,6 +177,11 @@ def _report(results: dict[str, list[Timing]], engines: list[str]) -> None:
     print(
         f"sordino / by hand sequential: {ours.wall / sequential.wall:.3f} wall, "
         f"{ours.cpu / sequential.cpu:.3f} cpu"
+    )
+    limited = medians["by hand, limited"]
+    print(
+        f"sordino / by hand limited:    {ours.wall / limited.wall:.3f} wall, "
+        f"{ours.cpu / limited.cpu:.3f} cpu"
     )
     overhead = (ours.wall / parallel.wall - 1) * 100
     print(
@@ -198,6 +223,12 @@ def one_round(
             (
                 "by hand, sequential",
                 functools.partial(by_hand, commands, root, scratch, parallel=False),
+            ),
+            (
+                "by hand, limited",
+                functools.partial(
+                    by_hand, commands, root, scratch, parallel=True, limited=True
+                ),
             ),
         ]
         shift = turn % len(modes)
