@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
+from sordino.apps.models import App
+from sordino.ingest.bundle import FindingRecord
+from sordino.rbac.builtin import GUEST
+from sordino.scans.models import Scan
+from tests.api import compound_data
 from tests.api.scandata import add_scan, sqli, weak_hash, xss
 from tests.conftest import Api
 
@@ -193,3 +200,132 @@ def test_invalid_policies_are_rejected(api: Api) -> None:
         == 400
     )
     assert api.get("/orgs/{org}/checkanalysis/policies/none:latest").status_code == 404
+
+
+COMPOUND_CHECK = "/orgs/{org}/apps/shop/scans/check"
+
+
+def _go_command_injection() -> FindingRecord:
+    return FindingRecord(
+        rule_id="go.cmdi",
+        title="Command injection in go handler",
+        severity="critical",
+        cvss_score=9.1,
+        category="Command Injection",
+        cwe=[78],
+        language="go",
+        file="go/exec.go",
+        line=7,
+        snippet="exec.Command(input)",
+    )
+
+
+def _member_scans(api: Api, polyglot: int) -> dict[str, int]:
+    """Member app id -> scan id of one polyglot scan."""
+    with api.db.session() as session:
+        rows = session.execute(
+            select(App.app_id, Scan.id)
+            .join(Scan, Scan.app_pk == App.pk)
+            .where(Scan.polyglot_scan_id == polyglot)
+        ).all()
+    return dict(rows)
+
+
+def test_compound_diff_sees_new_findings_of_every_member(api: Api) -> None:
+    first = compound_data.store(api.db, api.org_id)
+    second = compound_data.store(
+        api.db,
+        api.org_id,
+        version="v2",
+        findings=[*compound_data.findings(), _go_command_injection()],
+    )
+    members = _member_scans(api, second)
+
+    result = api.ok("POST", COMPOUND_CHECK, json=NO_CRITS)
+
+    assert result["source"] == {
+        "id": first,
+        "scans": sorted(_member_scans(api, first).values()),
+    }
+    assert result["target"] == {"id": second, "scans": sorted(members.values())}
+    rule = result["rules"]["no-crits"]
+    assert (rule["matched"], rule["over_threshold"]) == (1, 1)
+    assert [f["title"] for f in rule["findings"]] == ["Command injection in go handler"]
+    # Stored once per member scan of the target: each member's report shows it.
+    for app_id, scan_id in members.items():
+        stored = api.ok("GET", f"/orgs/{{org}}/apps/{app_id}/scans/{scan_id}/report")
+        assert stored == [result]
+
+
+def test_compound_single_check_counts_every_member_finding(api: Api) -> None:
+    compound_data.store(api.db, api.org_id)
+    body = dict(NO_CRITS, meta={"kind": "single"})
+
+    rule = api.ok("POST", COMPOUND_CHECK, json=body)["rules"]["no-crits"]
+
+    # The sample's critical findings: the Python and JavaScript injections.
+    assert rule["matched"] == 2
+    assert sorted(f["tags"]["language"][0] for f in rule["findings"]) == [
+        "javascript",
+        "python",
+    ]
+    assert "source" not in api.ok("POST", COMPOUND_CHECK, json=NO_CRITS)
+
+
+def test_compound_source_and_target_by_branch_scan_and_tag(api: Api) -> None:
+    main = compound_data.store(api.db, api.org_id, branch="main")
+    feature = compound_data.store(
+        api.db,
+        api.org_id,
+        version="v2",
+        branch="feature",
+        tags={"pr": "7"},
+        findings=[*compound_data.findings(), _go_command_injection()],
+    )
+    latest = compound_data.store(api.db, api.org_id, version="v3", branch="main")
+
+    def ids(source: dict[str, Any], target: dict[str, Any]) -> tuple[int, int]:
+        result = api.ok(
+            "POST", COMPOUND_CHECK, json=dict(NO_CRITS, source=source, target=target)
+        )
+        return result["source"]["id"], result["target"]["id"]
+
+    assert ids({"branch": "main"}, {"tag": "pr=7"}) == (latest, feature)
+    assert ids({"scan": main}, {"branch": "feature"}) == (main, feature)
+    assert ids({"branch": "main"}, {"branch": "main"}) == (main, latest)
+    over = api.ok("POST", COMPOUND_CHECK, json=dict(NO_CRITS, source={"scan": main}))[
+        "totals"
+    ]["over_threshold"]
+    assert over == 0  # the default target, the latest main scan, adds nothing
+    missing = dict(NO_CRITS, source={"scan": 999999})
+    assert api.post(COMPOUND_CHECK, json=missing).status_code == 404
+    no_tag = dict(NO_CRITS, target={"tag": "pr=8"})
+    assert api.post(COMPOUND_CHECK, json=no_tag).status_code == 404
+    bad_tag = api.post(COMPOUND_CHECK, json=dict(NO_CRITS, target={"tag": "pr"}))
+    assert bad_tag.status_code == 400
+    assert bad_tag.json()["code"] == "VALIDATION_FAILED"
+
+
+def test_compound_wins_over_an_app_of_the_same_name_else_the_app(api: Api) -> None:
+    add_scan(api.db, api.org_id, [sqli()], app="shop")
+    add_scan(api.db, api.org_id, [sqli(), sqli(path="app/more.py")], app="shop")
+    add_scan(api.db, api.org_id, [xss()], app="solo")
+    add_scan(api.db, api.org_id, [xss(), sqli()], app="solo")
+    polyglot = compound_data.store(api.db, api.org_id)
+
+    assert api.ok("POST", COMPOUND_CHECK, json=NO_CRITS)["target"]["id"] == polyglot
+    solo = api.ok("POST", CHECK.replace("shop", "solo"), json=NO_CRITS)
+    assert solo["rules"]["no-crits"]["matched"] == 1
+    assert "scans" not in solo["target"]
+    nothing = api.post(CHECK.replace("shop", "nothing"), json=NO_CRITS)
+    assert nothing.status_code == 404
+
+
+def test_compound_check_needs_findings_list(api: Api) -> None:
+    compound_data.store(api.db, api.org_id)
+    role = api.as_role("TEAM_DEFINED")
+    # A TEAM_DEFINED caller sees no member app of the compound nor an app of
+    # that name: the name answers 404 as if it did not exist.
+    assert role.post(COMPOUND_CHECK, json=NO_CRITS).status_code == 404
+    guest = api.as_role("GUEST").post(COMPOUND_CHECK, json=NO_CRITS)
+    assert guest.status_code == (200 if "findings:list" in GUEST.scopes else 403)

@@ -24,7 +24,7 @@ class ScanSelector(BaseModel):
 
     branch: str | None = None
     scan: int | None = Field(default=None, ge=1)
-    tag: str | None = Field(default=None, description="key=value")
+    tag: str | None = Field(default=None, description="key=value", pattern=r"^[^=]+=")
 
     @model_validator(mode="after")
     def _one_way(self) -> ScanSelector:

@@ -89,13 +89,33 @@ def candidates(
     session: Session, target: Scan, source: Scan | None, kind: str
 ) -> list[Candidate]:
     """The findings the rules see, with their tags."""
-    seen = [s.finding for s in scans.findings_of(session, target.id)]
-    if kind == "diff" and source is not None:
+    before = [source.id] if source is not None else None
+    return candidates_of(session, [target.id], before, kind)
+
+
+def candidates_of(
+    session: Session, targets: list[int], sources: list[int] | None, kind: str
+) -> list[Candidate]:
+    """The findings of the ``targets`` scans the rules see, with their tags.
+
+    A ``diff`` leaves out what the ``sources`` scans saw too; ``sources`` None
+    (no reference scan) keeps everything.
+    """
+    seen = list(
+        session.scalars(
+            select(Finding)
+            .where(
+                Finding.id.in_(
+                    select(Occurrence.finding_id).where(Occurrence.scan_id.in_(targets))
+                )
+            )
+            .order_by(Finding.id)
+        )
+    )
+    if kind == "diff" and sources is not None:
         before = set(
             session.scalars(
-                select(Finding.id)
-                .join(Occurrence, Occurrence.finding_id == Finding.id)
-                .where(Occurrence.scan_id == source.id)
+                select(Occurrence.finding_id).where(Occurrence.scan_id.in_(sources))
             )
         )
         seen = [finding for finding in seen if finding.id not in before]
