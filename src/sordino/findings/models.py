@@ -5,7 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sordino.db import Base, utcnow
@@ -61,7 +69,9 @@ class Occurrence(Base):
     """That a finding was seen in a scan, and where."""
 
     __tablename__ = "occurrences"
-    __table_args__ = (Index("ix_occurrences_finding", "finding_id"),)
+    # (finding_id, scan_id) lets org-wide pages walk findings in id order and
+    # test membership in the latest scans without touching the table.
+    __table_args__ = (Index("ix_occurrences_finding", "finding_id", "scan_id"),)
 
     scan_id: Mapped[int] = mapped_column(
         ForeignKey("scans.id", ondelete="CASCADE"), primary_key=True
@@ -118,3 +128,36 @@ class TriageEvent(Base):
     old_value: Mapped[str] = mapped_column(String(1024), default="")
     new_value: Mapped[str] = mapped_column(String(1024), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class FindingsRevision(Base):
+    """A counter bumped by every change to an app's findings or occurrences.
+
+    Cached scan summaries remember the revision they were computed at; one
+    that differs from the app's current revision is recomputed when read.
+    """
+
+    __tablename__ = "findings_revisions"
+
+    app_pk: Mapped[int] = mapped_column(
+        ForeignKey("apps.pk", ondelete="CASCADE"), primary_key=True
+    )
+    rev: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ScanSummary(Base):
+    """A scan's findings grouped by the columns counts and summaries need.
+
+    ``groups`` holds rows of (type, severity, category, owasp_category,
+    language, assignee, status, reachable, count); ``rev`` is the app's
+    findings revision when they were counted.
+    """
+
+    __tablename__ = "scan_summaries"
+
+    scan_id: Mapped[int] = mapped_column(
+        ForeignKey("scans.id", ondelete="CASCADE"), primary_key=True
+    )
+    app_pk: Mapped[int] = mapped_column(ForeignKey("apps.pk", ondelete="CASCADE"))
+    rev: Mapped[int] = mapped_column(BigInteger, default=0)
+    groups: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)

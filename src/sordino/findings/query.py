@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, select
 from sqlalchemy.sql.elements import UnaryExpression
 
+from sordino.findings.cache import Group
 from sordino.findings.models import Finding, FindingTag
 from sordino.findings.schemas import Diff, FindingQuery, Order, ScanRef
 from sordino.findings.tags import COLUMN_TAGS
@@ -295,6 +296,43 @@ def conditions(query: FindingQuery) -> list[ColumnElement[bool]]:
     return where
 
 
+# Filters on cached groups ----------------------------------------------------
+
+# Finding tags kept in a column that cached groups carry.
+_GROUP_TAGS = {"severity", "category", "owasp_category", "language"}
+
+
+def group_filter(query: FindingQuery) -> Callable[[Group], bool] | None:
+    """The filters of ``query`` as a test on cached groups, if they all fit.
+
+    It mirrors ``conditions``; None when a filter needs columns or rows the
+    groups do not carry (other tags, details tags, search).
+    """
+    if query.details_tags or query.search:
+        return None
+    if any(COLUMN_TAGS.get(k) not in _GROUP_TAGS for k in query.finding_tags):
+        return None
+    chosen: list[tuple[str, tuple[str, ...]]] = [
+        ("type", query.types),
+        ("severity", query.severities),
+        ("assignee", query.assignees),
+        ("category", query.categories),
+        ("status", query.statuses),
+    ]
+    chosen += [(COLUMN_TAGS[k], v) for k, v in query.finding_tags.items()]
+    tests = [(name, frozenset(values)) for name, values in chosen if values]
+    assignment = query.assignment
+
+    def test(group: Group) -> bool:
+        if assignment is not None and (group.assignee != "") != (
+            assignment == "assigned"
+        ):
+            return False
+        return all(getattr(group, name) in values for name, values in tests)
+
+    return test
+
+
 # Sorting ---------------------------------------------------------------------
 
 SEVERITY_RANK = case(
@@ -314,12 +352,18 @@ SORT_KEYS: dict[str, Callable[[], Any]] = {
 SORTS = tuple(SORT_KEYS)
 
 
-def order_by(query: FindingQuery) -> list[UnaryExpression[Any]]:
-    """The ORDER BY of ``query``, with the id as the tie-breaker."""
+def order_by(
+    query: FindingQuery, id_column: Any = Finding.id
+) -> list[UnaryExpression[Any]]:
+    """The ORDER BY of ``query``, with the id as the tie-breaker.
+
+    ``id_column`` stands for the finding id, e.g. ``occurrences.finding_id``
+    so that the database can walk that index in order instead of sorting.
+    """
     direction = "desc" if query.order == "desc" else "asc"
-    keys = [SORT_KEYS[query.sort]()]
+    keys = [id_column if query.sort == "id" else SORT_KEYS[query.sort]()]
     if query.sort != "id":
-        keys.append(Finding.id)
+        keys.append(id_column)
     return [getattr(key, direction)() for key in keys]
 
 

@@ -16,6 +16,7 @@ from sordino.apps.models import App
 from sordino.findings import query as fq
 from sordino.findings import serialize
 from sordino.findings import summary as fs
+from sordino.findings.cache import Group
 from sordino.findings.models import Finding, Occurrence
 from sordino.findings.schemas import FindingQuery, ScanRef
 from sordino.rbac.access import Principal
@@ -77,30 +78,59 @@ def source_scan(session: Session, app: App, ref: ScanRef) -> Scan:
 
 def _seen_in(scan_id: int) -> Any:
     other = aliased(Occurrence)
-    return exists().where(other.finding_id == Finding.id, other.scan_id == scan_id)
+    return exists().where(
+        other.finding_id == Occurrence.finding_id, other.scan_id == scan_id
+    )
 
 
-def _in_scans(scan_ids: Any) -> Select[Any]:
-    """Findings with an occurrence in one of ``scan_ids`` (a join, not EXISTS)."""
-    return select(Finding).join(
-        Occurrence,
-        and_(Occurrence.finding_id == Finding.id, Occurrence.scan_id.in_(scan_ids)),
+def _in_scans(scan_ids: Sequence[int]) -> Select[Any]:
+    """Ids of the findings with an occurrence in one of ``scan_ids``.
+
+    Rooted at ``occurrences`` so that its (scan_id, finding_id) key serves
+    both the selection and the default order.
+    """
+    return select(Occurrence.finding_id).where(Occurrence.scan_id.in_(scan_ids))
+
+
+def _occurrence_ids(
+    target: int, query: FindingQuery, source: int | None
+) -> Select[Any]:
+    """Ids of the findings of scan ``target``, or of its diff against ``source``."""
+    if source is None or query.diff is None:
+        return _in_scans([target])
+    if query.diff == "fixed":
+        return _in_scans([source]).where(~_seen_in(target))
+    if query.diff == "common":
+        return _in_scans([target]).where(_seen_in(source))
+    return _in_scans([target]).where(~_seen_in(source))
+
+
+def _with_findings(ids: Select[Any], query: FindingQuery) -> Select[Any]:
+    """``ids`` joined to their findings and filtered by ``query``."""
+    return ids.join(Finding, Finding.id == Occurrence.finding_id).where(
+        *fq.conditions(query)
     )
 
 
 def scan_selection(target: int, query: FindingQuery, source: int | None) -> Select[Any]:
     """Findings of scan ``target``, or its diff against ``source``, filtered."""
-    if source is None or query.diff is None:
-        statement = _in_scans([target])
-    elif query.diff == "fixed":
-        statement = _in_scans([source]).where(~_seen_in(target))
-    elif query.diff == "common":
-        statement = _in_scans([target]).where(_seen_in(source))
-    else:
-        statement = _in_scans([target]).where(~_seen_in(source))
-        if query.diff == "regression":
-            statement = statement.where(Finding.scan_first_seen < source)
-    return statement.where(*fq.conditions(query))
+    statement = _with_findings(_occurrence_ids(target, query, source), query)
+    if source is not None and query.diff == "regression":
+        statement = statement.where(Finding.scan_first_seen < source)
+    return statement
+
+
+def _lean(ids: Select[Any], query: FindingQuery) -> Select[Any] | None:
+    """``ids`` alone when ``query`` needs no finding column to filter or sort."""
+    if query.sort != "id" or query.diff == "regression" or fq.conditions(query):
+        return None
+    return ids
+
+
+def _groups(cached: Sequence[Group], query: FindingQuery) -> list[Group] | None:
+    """The cached groups ``query`` selects, or None when it needs a recount."""
+    test = fq.group_filter(query)
+    return None if test is None else [g for g in cached if test(g)]
 
 
 def page(
@@ -108,30 +138,34 @@ def page(
     statement: Select[Any],
     query: FindingQuery,
     app_ids: dict[int, str],
+    *,
+    groups: Sequence[Group] | None = None,
+    id_column: Any = Finding.id,
+    lean: Select[Any] | None = None,
 ) -> dict[str, Any]:
-    """``findings`` (unless past the end), ``counts``, ``has_more``, ``total_count``."""
-    total = session.scalar(fq.count_of(statement)) or 0
-    counts = fs.tag_counts(session, statement)
+    """``findings`` (unless past the end), ``counts``, ``has_more``, ``total_count``.
+
+    ``groups`` are the selected findings already grouped (from the cache);
+    ``lean`` selects the same ids as ``statement`` without joining findings.
+    """
+    if groups is None:
+        groups = fs.selected_groups(session, statement)
+    counts = fs.counts(groups)
+    total = sum(g.n for g in groups)
     if query.only_counts:
         return {"counts": counts, "total_count": total}
     # Sort and cut ids only, then load the page's rows: sorting whole rows
     # (JSON columns included) costs far more on large scans.
+    ids_of = statement.with_only_columns(id_column) if lean is None else lean
     ids = list(
         session.scalars(
-            statement.with_only_columns(Finding.id)
-            .order_by(*fq.order_by(query))
+            ids_of.order_by(*fq.order_by(query, id_column))
             .offset((query.page - 1) * query.per_page)
             .limit(query.per_page + 1)
         )
     )
     has_more = len(ids) > query.per_page
-    loaded = {
-        f.id: f
-        for f in session.scalars(
-            select(Finding).where(Finding.id.in_(ids[: query.per_page]))
-        )
-    }
-    rows = [loaded[i] for i in ids[: query.per_page]]
+    rows = _load(session, ids[: query.per_page])
     body: dict[str, Any] = {"counts": counts, "has_more": has_more}
     if rows or query.page == 1:
         tags = serialize.extra_tags(session, [f.id for f in rows])
@@ -149,12 +183,24 @@ def page(
     return body
 
 
-def scan_read(session: Session, scan: Scan, app: App) -> dict[str, Any]:
-    """A scan in the wire shape with its counts, summaries and totals."""
-    return {
-        **scans_wire.read(scan, app),
-        **fs.scan_summaries(session, [scan.id])[scan.id],
+def _load(session: Session, ids: Sequence[int]) -> list[Finding]:
+    """The findings ``ids``, in that order."""
+    loaded = {
+        f.id: f for f in session.scalars(select(Finding).where(Finding.id.in_(ids)))
     }
+    return [loaded[i] for i in ids]
+
+
+def scan_read(
+    session: Session,
+    scan: Scan,
+    app: App,
+    groups: Sequence[Group] | None = None,
+) -> dict[str, Any]:
+    """A scan in the wire shape with its counts, summaries and totals."""
+    if groups is None:
+        groups = fs.grouped_rows(session, [scan.id])[scan.id]
+    return {**scans_wire.read(scan, app), **fs.fold(groups)}
 
 
 def app_findings(session: Session, app: App, query: FindingQuery) -> dict[str, Any]:
@@ -166,11 +212,21 @@ def app_findings(session: Session, app: App, query: FindingQuery) -> dict[str, A
         if not query.only_counts:
             empty.update(findings=[], has_more=False)
         return empty
-    statement = scan_selection(scan.id, query, source.id if source else None)
-    body = page(session, statement.where(Finding.app_pk == app.pk), query, {})
+    source_id = source.id if source else None
+    cached = fs.grouped_rows(session, [scan.id])[scan.id]
+    ids = _occurrence_ids(scan.id, query, source_id)
+    body = page(
+        session,
+        scan_selection(scan.id, query, source_id),
+        query,
+        {},
+        groups=None if source else _groups(cached, query),
+        id_column=Occurrence.finding_id,
+        lean=_lean(ids, query),
+    )
     for finding in body.get("findings", []):
         finding["app"] = app.app_id
-    return {"scan": scan_read(session, scan, app), **body}
+    return {"scan": scan_read(session, scan, app, cached), **body}
 
 
 def _visible_apps(principal: Principal) -> Select[Any]:
@@ -206,9 +262,11 @@ def org_findings(
 ) -> dict[str, Any]:
     """The response of the org-wide findings listing."""
     scans = list(session.scalars(latest_scans(principal, query.scan_tags)))
-    statement = _in_scans(scans).where(
-        Finding.org_id == principal.org_id, *fq.conditions(query)
-    )
+    ids = _in_scans(scans)
+    groups = None
+    if fq.group_filter(query) is not None:
+        cached = fs.grouped_rows(session, scans)
+        groups = _groups([g for group in cached.values() for g in group], query)
     app_ids = dict(
         session.execute(
             select(App.pk, App.app_id).where(App.org_id == principal.org_id)
@@ -216,7 +274,15 @@ def org_findings(
         .tuples()
         .all()
     )
-    return page(session, statement, query, app_ids)
+    return page(
+        session,
+        _with_findings(ids, query),
+        query,
+        app_ids,
+        groups=groups,
+        id_column=Occurrence.finding_id,
+        lean=_lean(ids, query),
+    )
 
 
 def org_summary(

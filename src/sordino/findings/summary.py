@@ -1,7 +1,8 @@
 """Counts and findings summaries, aggregated by the database.
 
-Each function issues one GROUP BY statement; Python only folds the grouped
-rows (a handful per scan) into the wire shape.
+The database groups findings (one GROUP BY, cached per scan by
+``findings.cache``); Python only folds the grouped rows, a handful per scan,
+into the wire shape.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy import Select, func
 from sqlalchemy.orm import Session
 
-from sordino.findings.models import Finding, Occurrence
+from sordino.findings.cache import GROUPED, Group, cached_groups
 
 # Summaries use the reference's three severity bands.
 BANDS = {"critical": "critical", "high": "critical", "medium": "moderate"}
@@ -96,39 +97,15 @@ def scan_summaries(
 
 def grouped_rows(
     session: Session, scan_ids: Sequence[int], types: Sequence[str] = ()
-) -> dict[int, list[Any]]:
-    """Per scan, its findings grouped by the columns summaries need."""
-    grouped: dict[int, list[Any]] = {scan_id: [] for scan_id in scan_ids}
-    if not scan_ids:
+) -> dict[int, list[Group]]:
+    """Per scan, its findings grouped by the columns summaries need (cached)."""
+    grouped = cached_groups(session, scan_ids)
+    if not types:
         return grouped
-    statement = (
-        select(
-            Occurrence.scan_id,
-            Finding.type,
-            Finding.severity,
-            Finding.category,
-            Finding.assignee,
-            Finding.status,
-            Finding.reachable,
-            func.count().label("n"),
-        )
-        .join(Finding, Finding.id == Occurrence.finding_id)
-        .where(Occurrence.scan_id.in_(scan_ids))
-        .group_by(
-            Occurrence.scan_id,
-            Finding.type,
-            Finding.severity,
-            Finding.category,
-            Finding.assignee,
-            Finding.status,
-            Finding.reachable,
-        )
-    )
-    if types:
-        statement = statement.where(Finding.type.in_(types))
-    for row in session.execute(statement):
-        grouped[row.scan_id].append(row)
-    return grouped
+    return {
+        scan_id: [g for g in groups if g.type in types]
+        for scan_id, groups in grouped.items()
+    }
 
 
 def fold(rows: Iterable[Any]) -> dict[str, Any]:
@@ -154,29 +131,22 @@ def fold(rows: Iterable[Any]) -> dict[str, Any]:
     return result
 
 
-def tag_counts(session: Session, filtered: Select[Any]) -> list[dict[str, Any]]:
-    """``counts`` over the findings a filtered statement selects, in one query."""
-    rows = filtered.with_only_columns(
-        Finding.type,
-        Finding.severity,
-        Finding.category,
-        Finding.owasp_category,
-        Finding.language,
-    ).order_by(None)
-    selected = rows.cte("selected")
-    parts = [
-        select(
-            selected.c.type,
-            literal(key).label("key"),
-            selected.c[key].label("value"),
-            func.count().label("n"),
-        )
-        .where(selected.c[key] != "")
-        .group_by(selected.c.type, selected.c[key])
-        for key in COUNT_KEYS
-    ]
-    result = session.execute(union_all(*parts)).all()
+def counts(groups: Iterable[Group]) -> list[dict[str, Any]]:
+    """The ``counts`` of a listing: findings per type and value of each key."""
+    tally: dict[tuple[str, str, str], int] = {}
+    for group in groups:
+        for key in COUNT_KEYS:
+            value = getattr(group, key)
+            if value:
+                slot = (group.type, key, value)
+                tally[slot] = tally.get(slot, 0) + group.n
     return [
-        {"finding_type": row[0], "key": row[1], "value": row[2], "count": row[3]}
-        for row in sorted(result, key=lambda r: (r[0], r[1], r[2]))
+        {"finding_type": t, "key": k, "value": v, "count": n}
+        for (t, k, v), n in sorted(tally.items())
     ]
+
+
+def selected_groups(session: Session, filtered: Select[Any]) -> list[Group]:
+    """The findings a filtered statement selects, grouped in one query."""
+    statement = filtered.with_only_columns(*GROUPED, func.count()).group_by(*GROUPED)
+    return [Group(*row) for row in session.execute(statement.order_by(None))]

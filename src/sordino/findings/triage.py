@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sordino.analysis.rules import load_rule_metadata
 from sordino.apps.models import App
 from sordino.common import iso
-from sordino.db import utcnow
+from sordino.db import bulk_insert, table_of, utcnow
+from sordino.findings.cache import invalidate
 from sordino.findings.models import Comment, Finding, TriageEvent
 from sordino.findings.service import NotFoundError
 from sordino.rbac.models import User
@@ -70,6 +71,14 @@ def _chunks(ids: Sequence[int]) -> list[Sequence[int]]:
     return [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
 
 
+def _stored_now(session: Session) -> Any:
+    """The current time as the driver stores it (SQLite keeps text)."""
+    now = utcnow()
+    if session.get_bind().dialect.name == "sqlite":
+        return now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return now
+
+
 def _current(
     session: Session, app: App, ids: Sequence[int], column: Any
 ) -> dict[int, str]:
@@ -108,21 +117,17 @@ def _change(
             .values({field: value})
             .execution_options(synchronize_session=False)
         )
-    now = utcnow()
-    events = [
-        {
-            "org_id": actor.org_id,
-            "finding_id": i,
-            "user_id": actor.user_id,
-            "field": field,
-            "old_value": current[i],
-            "new_value": value,
-            "created_at": now,
-        }
-        for i in changed
-    ]
-    if events:
-        session.execute(insert(TriageEvent), events)
+    if changed:
+        invalidate(session, app.pk)
+    events = [{"finding_id": i, "old_value": current[i]} for i in changed]
+    constants = {
+        "org_id": actor.org_id,
+        "user_id": actor.user_id,
+        "field": field,
+        "new_value": value,
+        "created_at": _stored_now(session),
+    }
+    bulk_insert(session.connection(), table_of(TriageEvent), events, constants)
     log.info("findings.triaged", app=app.app_id, field=field, changed=len(changed))
     return changed
 
@@ -158,18 +163,14 @@ def add_comments(
     session: Session, actor: Actor, finding_ids: Sequence[int], text: str
 ) -> None:
     """The same comment on several findings, in one batched insert."""
-    now = utcnow()
-    rows = [
-        {
-            "finding_id": i,
-            "user_id": actor.user_id,
-            "user_email": actor.email,
-            "comment": text,
-            "created_at": now,
-        }
-        for i in finding_ids
-    ]
-    session.execute(insert(Comment), rows)
+    constants = {
+        "user_id": actor.user_id,
+        "user_email": actor.email,
+        "comment": text,
+        "created_at": _stored_now(session),
+    }
+    rows = [{"finding_id": i} for i in finding_ids]
+    bulk_insert(session.connection(), table_of(Comment), rows, constants)
 
 
 def create_comment(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 18:53:55.976732
+Create Date: 2026-12-03 19:43:12.002492
 """
 
 from collections.abc import Sequence
@@ -507,6 +507,18 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "findings_revisions",
+        sa.Column("app_pk", sa.Integer(), nullable=False),
+        sa.Column("rev", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["app_pk"],
+            ["apps.pk"],
+            name=op.f("fk_findings_revisions_app_pk_apps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("app_pk", name=op.f("pk_findings_revisions")),
+    )
+    op.create_table(
         "scans",
         sa.Column(
             "id",
@@ -700,7 +712,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("scan_id", "finding_id", name=op.f("pk_occurrences")),
     )
     with op.batch_alter_table("occurrences", schema=None) as batch_op:
-        batch_op.create_index("ix_occurrences_finding", ["finding_id"], unique=False)
+        batch_op.create_index(
+            "ix_occurrences_finding", ["finding_id", "scan_id"], unique=False
+        )
 
     op.create_table(
         "packages",
@@ -748,6 +762,30 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_packages_scan", ["scan_id", "purl"], unique=False)
 
+    op.create_table(
+        "scan_summaries",
+        sa.Column(
+            "scan_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column("app_pk", sa.Integer(), nullable=False),
+        sa.Column("rev", sa.BigInteger(), nullable=False),
+        sa.Column("groups", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["app_pk"],
+            ["apps.pk"],
+            name=op.f("fk_scan_summaries_app_pk_apps"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["scan_id"],
+            ["scans.id"],
+            name=op.f("fk_scan_summaries_scan_id_scans"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("scan_id", name=op.f("pk_scan_summaries")),
+    )
     op.create_table(
         "scan_tags",
         sa.Column(
@@ -841,6 +879,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_scan_tags_kv")
 
     op.drop_table("scan_tags")
+    op.drop_table("scan_summaries")
     with op.batch_alter_table("packages", schema=None) as batch_op:
         batch_op.drop_index("ix_packages_scan")
         batch_op.drop_index(batch_op.f("ix_packages_org_id"))
@@ -870,6 +909,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_scans_app_completed")
 
     op.drop_table("scans")
+    op.drop_table("findings_revisions")
     with op.batch_alter_table("findings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_findings_status"))
         batch_op.drop_index("ix_findings_org_type")
