@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,11 +10,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from sordino.analysis import runner as runner_module
 from sordino.cli import check as check_cli
 from sordino.cli.main import app as cli
 from sordino.config import get_settings
 from sordino.db import Database
+from sordino.ingest.bundle import FindingRecord, ScanBundle
 from sordino.orgs import service as orgs
+from tests.api import compound_data
 from tests.api.scandata import add_scan, sqli, weak_hash, xss
 from tests.conftest import TEST_KEY, Api
 
@@ -116,3 +120,118 @@ def test_server_mode_posts_the_rules(api: Api, monkeypatch: pytest.MonkeyPatch) 
     assert "no-new-critical" in result.output
     refused = runner.invoke(cli, [*args, "--token", "not-a-jwt"])
     assert refused.exit_code == 2
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "vulnerable-app"
+Prepared = tuple[list[str], list[FindingRecord]]
+
+
+@pytest.fixture
+def engines(monkeypatch: pytest.MonkeyPatch) -> list[Prepared]:
+    """Stand-in engines: each ``sordino analyze`` finds the next prepared results."""
+    queue: list[Prepared] = []
+
+    def run(path: Path, *, app: str, **options: Any) -> ScanBundle:
+        languages, findings = queue.pop(0)
+        return ScanBundle(
+            app=app,
+            version=options.get("version") or "",
+            branch=options.get("branch") or "",
+            languages=languages,
+            findings=findings,
+        )
+
+    monkeypatch.setattr(runner_module, "analyze", run)
+    return queue
+
+
+def _analyze(tree: Path) -> str:
+    result = runner.invoke(cli, ["analyze", "--app", "shop", str(tree)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _command_injection() -> FindingRecord:
+    return FindingRecord(
+        rule_id="go.cmdi",
+        title="Command injection in the go handler",
+        severity="critical",
+        cvss_score=9.1,
+        category="Command Injection",
+        cwe=[78],
+        language="go",
+        file="go/exec.go",
+        line=7,
+        snippet="exec.Command(input)",
+    )
+
+
+def test_analyze_then_check_gates_a_single_language_app(
+    local: Any, engines: list[Prepared], tmp_path: Path
+) -> None:
+    engines.append((["python"], [weak_hash()]))
+    engines.append((["python"], [weak_hash(), sqli()]))
+    engines.append((["python"], [weak_hash(), sqli()]))
+
+    assert "of app shop" in _analyze(tmp_path)
+    _analyze(tmp_path)
+    failing = runner.invoke(cli, ["check", "--app", "shop"])
+    _analyze(tmp_path)
+    passing = runner.invoke(cli, ["check", "--app", "shop"])
+
+    assert failing.exit_code == 1, failing.output
+    assert sqli().title in failing.output
+    assert "FAIL" in failing.output
+    assert passing.exit_code == 0, passing.output
+    assert "against scan" in passing.output
+
+
+def test_analyze_then_check_gates_a_compound(
+    local: Any, engines: list[Prepared], tmp_path: Path
+) -> None:
+    sample = compound_data.findings()
+    engines.append((compound_data.LANGUAGES, sample))
+    engines.append((compound_data.LANGUAGES, [*sample, _command_injection()]))
+
+    assert "of compound shop" in _analyze(tmp_path)
+    first = runner.invoke(cli, ["check", "--app", "shop"])
+    _analyze(tmp_path)
+    second = runner.invoke(cli, ["check", "--app", "shop"])
+
+    # The first scan has nothing to compare with: its two criticals are new.
+    assert first.exit_code == 1, first.output
+    assert "no earlier scan" in first.output
+    assert second.exit_code == 1, second.output
+    assert "Command injection in the go handler" in second.output
+    assert "SQL Injection in python handler" not in second.output
+    assert "polyglot scan" in second.output
+
+
+def test_compound_without_new_criticals_passes(
+    local: Any, engines: list[Prepared], tmp_path: Path
+) -> None:
+    sample = compound_data.findings()
+    engines.append((compound_data.LANGUAGES, [*sample, _command_injection()]))
+    engines.append((compound_data.LANGUAGES, sample))
+
+    _analyze(tmp_path)
+    _analyze(tmp_path)
+    result = runner.invoke(cli, ["check", "--app", "shop"])
+
+    assert result.exit_code == 0, result.output
+    assert "pass" in result.output
+
+
+def test_real_analysis_of_the_sample_then_check_fails_the_build(
+    local: Any, tmp_path: Path
+) -> None:
+    tree = tmp_path / "src"
+    shutil.copytree(SAMPLE, tree)
+
+    assert "of compound shop" in _analyze(tree)
+    result = runner.invoke(cli, ["check", "--app", "shop"])
+
+    # The sample's injections are critical and all of them are new.
+    assert result.exit_code == 1, result.output
+    assert "no-new-critical" in result.output
+    assert "FAIL" in result.output

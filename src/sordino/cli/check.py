@@ -1,5 +1,9 @@
 """``sordino check``: gate a build on the findings of the latest scan.
 
+``--app`` names a compound (``sordino analyze`` of a tree with several
+languages makes one named after its ``--app``) or an app; a compound is checked
+over the member scans of its latest polyglot scan.
+
 The check runs against the embedded database by default, or against a server
 with ``--server`` (the token and org come from ``--token`` or the profile).
 It prints one row per rule and exits with status 1 when any rule has more
@@ -78,9 +82,14 @@ def on_server(server: str, token: str, app: str, config: CheckConfig) -> dict[st
     return result
 
 
-def embedded(app_id: str, config: CheckConfig) -> dict[str, Any]:
-    """Run the check on the local database and store its result there."""
+def embedded(name: str, config: CheckConfig) -> dict[str, Any]:
+    """Run the check on the local database and store its result there.
+
+    ``name`` is a compound (what ``sordino analyze`` makes of a tree with several
+    languages) or, when no compound has that name, an app.
+    """
     from sordino.apps import service as apps
+    from sordino.checks import compound as compound_checks
     from sordino.checks import service as checks
     from sordino.cli.main import database
     from sordino.orgs import service as orgs
@@ -91,18 +100,32 @@ def embedded(app_id: str, config: CheckConfig) -> dict[str, Any]:
         if org_id is None:
             first = orgs.first_org(session)
             org_id = first.id if first else ""
-        app = apps.get_by_app_id(session, org_id, app_id)
-        if app is None:
-            raise CheckFailed(f"no app named {app_id!r}")
         try:
+            compound = compound_checks.find(session, org_id, name)
+            if compound is not None:
+                return compound_checks.run(session, compound, config)
+            app = apps.get_by_app_id(session, org_id, name)
+            if app is None:
+                raise CheckFailed(f"no app named {name!r} (and no compound)")
             return checks.run(session, app, config).result
         except checks.CheckError as exc:
             raise CheckFailed(str(exc)) from exc
 
 
+def _caption(result: dict[str, Any]) -> str:
+    """Which scans were compared, for the table's caption."""
+    target = result["target"]
+    kind = "polyglot scan" if "scans" in target else "scan"
+    text = f"{kind} {target['id']}"
+    source = result.get("source")
+    if source:
+        return f"{text} against {kind} {source['id']}"
+    return f"{text} (no earlier scan to compare with)"
+
+
 def render(config: CheckConfig, result: dict[str, Any]) -> bool:
     """Print the rules table; True when every rule passed."""
-    table = Table(title="check analysis")
+    table = Table(title="check analysis", caption=_caption(result))
     for column in ("rule", "threshold", "found", "result"):
         table.add_column(column)
     thresholds = {rule.id: rule.threshold for rule in config.rules}
@@ -126,7 +149,7 @@ def render(config: CheckConfig, result: dict[str, Any]) -> bool:
 
 
 def check(
-    app: Annotated[str, typer.Option("--app", help="The app to check.")],
+    app: Annotated[str, typer.Option("--app", help="The compound or app to check.")],
     config: Annotated[
         Path | None, typer.Option("--config", help="Rules (YAML, version 2).")
     ] = None,
