@@ -91,6 +91,9 @@ def init(
     console.print(f"saved to {file}")
 
 
+WORKER_STARTUP_SECONDS = 120
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
@@ -115,6 +118,10 @@ def serve(
         proxy_headers=settings.trust_proxy_headers,
         forwarded_allow_ips="*" if settings.trust_proxy_headers else None,
         log_level=settings.log_level.lower(),
+        # A worker builds the app (imports, migration check) before it answers
+        # the supervisor's ping; on a busy small machine that takes longer than
+        # uvicorn's 5 s, and the workers were killed and respawned forever.
+        timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
     )
 
 
