@@ -20,7 +20,7 @@ from sordino.compounds import service as compounds
 from sordino.compounds.models import Compound
 from sordino.rbac.access import Principal
 
-router = APIRouter(tags=["check_analysis"])
+router = APIRouter()
 Body = dict[str, Any]
 
 
@@ -60,7 +60,7 @@ class CompoundOrAppScope:
         return compound
 
 
-@router.post("/orgs/{orgID}/apps/{compoundName}/scans/check")
+@router.post("/orgs/{orgID}/apps/{compoundName}/scans/check", tags=["scans"])
 def check_scan(
     body: CheckRequest,
     session: SessionDep,
@@ -79,7 +79,7 @@ def check_scan(
         raise NotFound(str(exc)) from exc
 
 
-@router.put("/orgs/{orgID}/checkanalysis/policies/{reference}")
+@router.put("/orgs/{orgID}/checkanalysis/policies/{reference}", tags=["orgs"])
 async def put_policy(
     reference: str,
     request: Request,
@@ -110,7 +110,7 @@ async def put_policy(
     return ok(stored)
 
 
-@router.get("/orgs/{orgID}/checkanalysis/policies/{reference}")
+@router.get("/orgs/{orgID}/checkanalysis/policies/{reference}", tags=["orgs"])
 def get_policy(
     reference: str,
     session: SessionDep,
@@ -128,7 +128,7 @@ def get_policy(
     return Response(content, media_type="application/yaml")
 
 
-@router.get("/orgs/{orgID}/checkanalysis/policies")
+@router.get("/orgs/{orgID}/checkanalysis/policies", tags=["orgs"])
 def list_policies(
     session: SessionDep,
     principal: Annotated[

@@ -27,7 +27,7 @@ from sordino.reports import sarif
 from sordino.reports.routes import sarif_part
 from sordino.scans import uploads
 
-router = APIRouter(tags=["compounds"])
+router = APIRouter()
 reports = APIRouter(tags=["sarif"])
 Body = dict[str, Any]
 T = TypeVar("T")
@@ -74,7 +74,7 @@ def _by_id(request: Request, session: SessionDep, principal: Principal) -> Compo
     return _call(lambda: service.get(session, principal, compound_id))
 
 
-@router.patch(NAMED)
+@router.patch(NAMED, tags=["compounds"])
 def archive(
     body: CompoundUpdate, request: Request, session: SessionDep, principal: Archiver
 ) -> Body:
@@ -84,7 +84,7 @@ def archive(
     return ok(omit_response=True)
 
 
-@router.get(NAMED + "/scans/streamlined")
+@router.get(NAMED + "/scans/streamlined", tags=["compounds", "scans"])
 def streamlined(
     request: Request,
     session: SessionDep,
@@ -104,7 +104,7 @@ def streamlined(
     )
 
 
-@router.get(NAMED + "/scans/{scanID}")
+@router.get(NAMED + "/scans/{scanID}", tags=["compounds", "scans"])
 def get_scan(
     scanID: str,  # noqa: N803 (the reference's path parameter name)
     request: Request,
@@ -116,14 +116,14 @@ def get_scan(
     return ok(_call(lambda: service.scan(session, compound, scanID)))
 
 
-@router.get(NAMED + "/branches")
+@router.get(NAMED + "/branches", tags=["compounds"])
 def branches(request: Request, session: SessionDep, principal: ScanReader) -> Body:
     """Branches the compound was scanned on."""
     compound = _named(request, session, principal, archived=_archived(request))
     return ok({"branches": service.branches(session, compound)})
 
 
-@router.get(NAMED + "/scans")
+@router.get(NAMED + "/scans", tags=["compounds", "scans"])
 def list_scans(
     request: Request,
     session: SessionDep,
@@ -138,7 +138,7 @@ def list_scans(
     return ok({"scans": found})
 
 
-@router.post(NAMED + "/scans")
+@router.post(NAMED + "/scans", tags=["compounds", "scans"])
 async def upload(
     compoundName: str,  # noqa: N803
     request: Request,
@@ -191,7 +191,7 @@ def _store_upload(
     }
 
 
-@router.get("/orgs/{orgID}/compounds")
+@router.get("/orgs/{orgID}/compounds", tags=["compounds"])
 def list_compounds(
     request: Request,
     session: SessionDep,
@@ -206,15 +206,15 @@ def list_compounds(
     return paged(request, {"compounds": found}, page=page, has_more=has_more)
 
 
-@router.get("/orgs/{orgID}/compounds/shallow/{compoundID}")
-@router.get("/orgs/{orgID}/compounds/byid/{compoundID}/shallow")
+@router.get("/orgs/{orgID}/compounds/shallow/{compoundID}", tags=["compounds"])
+@router.get("/orgs/{orgID}/compounds/byid/{compoundID}/shallow", tags=["compounds"])
 def shallow(request: Request, session: SessionDep, principal: ProjectReader) -> Body:
     """Id, name and member app ids of a compound."""
     compound = _by_id(request, session, principal)
     return ok(service.shallow(session, compound))
 
 
-@router.get("/orgs/{orgID}/compounds/byname/{compoundName}/shallow")
+@router.get("/orgs/{orgID}/compounds/byname/{compoundName}/shallow", tags=["compounds"])
 def shallow_by_name(
     compoundName: str,  # noqa: N803
     session: SessionDep,
@@ -224,14 +224,14 @@ def shallow_by_name(
     return ok(_call(lambda: service.shallow_by_name(session, principal, compoundName)))
 
 
-@router.get("/orgs/{orgID}/compounds/full/{compoundID}")
+@router.get("/orgs/{orgID}/compounds/full/{compoundID}", tags=["compounds"])
 def full(request: Request, session: SessionDep, principal: ProjectReader) -> Body:
     """A compound with every member app in full."""
     compound = _by_id(request, session, principal)
     return ok(service.full(session, compound))
 
 
-@router.delete("/orgs/{orgID}/compounds/{compoundID}")
+@router.delete("/orgs/{orgID}/compounds/{compoundID}", tags=["compounds"])
 def delete(request: Request, session: SessionDep, principal: Deleter) -> Body:
     """Delete a compound together with its member apps."""
     compound = _by_id(request, session, principal)
@@ -239,7 +239,7 @@ def delete(request: Request, session: SessionDep, principal: Deleter) -> Body:
     return ok(omit_response=True)
 
 
-@router.get(NAMED + "/findings", deprecated=True)
+@router.get(NAMED + "/findings", deprecated=True, tags=["findings"])
 def list_findings_v1(
     request: Request, session: SessionDep, principal: FindingsReader
 ) -> Body:
@@ -258,6 +258,7 @@ V2_DESCRIPTION = (cq.__doc__ or "").strip()
 @router.get(
     "/orgs/{orgID}/compounds/byname/{compoundName}/findings",
     description=V2_DESCRIPTION,
+    tags=["findings"],
 )
 def list_findings(
     request: Request, session: SessionDep, principal: FindingsReader

@@ -15,7 +15,7 @@ from sordino.orgs.schemas import AnalysisConfiguration, OrgConfiguration
 from sordino.rbac.access import Principal
 
 router = APIRouter(tags=["orgs"])
-autofix = APIRouter(tags=["autofix"])
+autofix = APIRouter(tags=["orgs"])
 
 Body = dict[str, Any]
 Reader = Annotated[Principal, Depends(OrgScope("org_configuration:read"))]

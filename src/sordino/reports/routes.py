@@ -15,7 +15,7 @@ from sordino.reports import service as reports
 from sordino.scans import service as scans
 from sordino.scans.models import Scan
 
-router = APIRouter(tags=["reports"])
+router = APIRouter()
 FindingsList = Annotated[AppContext, Depends(AppScope("findings:list"))]
 EXTENSIONS = ("html", "pdf")
 _ORDERS = {
@@ -67,7 +67,10 @@ def _extension(ext: str) -> str:
     return ext
 
 
-@router.get("/orgs/{orgID}/apps/{appID}/scans/{scanID}/reports/owasp-{year}.{ext}")
+@router.get(
+    "/orgs/{orgID}/apps/{appID}/scans/{scanID}/reports/owasp-{year}.{ext}",
+    tags=["reports"],
+)
 def owasp_report(
     scanID: str,  # noqa: N803 (the reference's path parameter name)
     year: str,
@@ -98,7 +101,9 @@ def owasp_report(
     return _respond(report, ext, f"owasp-{year}-scan-{scan.id}")
 
 
-@router.get("/orgs/{orgID}/apps/{appID}/scans/{scanID}/reports/cwe.{ext}")
+@router.get(
+    "/orgs/{orgID}/apps/{appID}/scans/{scanID}/reports/cwe.{ext}", tags=["reports"]
+)
 def cwe_report(
     scanID: str,  # noqa: N803
     ext: str,
@@ -123,7 +128,9 @@ def cwe_report(
     return _respond(report, ext, f"cwe-scan-{scan.id}")
 
 
-@router.get("/orgs/{orgID}/apps/{appID}/scans/{scanID}/reports/pci_dss/html")
+@router.get(
+    "/orgs/{orgID}/apps/{appID}/scans/{scanID}/reports/pci_dss/html", tags=["reports"]
+)
 def pci_report(
     scanID: str,  # noqa: N803
     ctx: FindingsList,
@@ -157,7 +164,7 @@ def sarif_part(documents: list[dict[str, Any]], part: int, stem: str) -> Respons
     )
 
 
-@router.get("/orgs/{orgID}/apps/{appID}/scans/{scanID}/reports/sarif")
+@router.get("/orgs/{orgID}/apps/{appID}/scans/{scanID}/reports/sarif", tags=["sarif"])
 def sarif_report(
     scanID: str,  # noqa: N803
     ctx: FindingsList,

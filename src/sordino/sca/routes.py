@@ -25,7 +25,7 @@ from sordino.sca.schemas import PackageInfoQuery
 from sordino.scans import service as scans
 from sordino.scans.models import Scan
 
-router = APIRouter(tags=["sca"])
+router = APIRouter()
 Body = dict[str, Any]
 T = TypeVar("T")
 ScaRead = Annotated[AppContext, Depends(AppScope("sca:read"))]
@@ -60,7 +60,7 @@ def _app_scan(session: Session, app: App, request: Request) -> Scan | None:
     return scans.latest(session, app, branch=params.get("branch") or None)
 
 
-@router.get("/orgs/{orgID}/apps/{appID}/sca/packages")
+@router.get("/orgs/{orgID}/apps/{appID}/sca/packages", tags=["findings", "sca"])
 def list_app_packages(request: Request, ctx: ScaRead) -> Body:
     """Packages of one scan of the app (by default the latest), filtered, paged."""
     query = _call(lambda: packages.parse(request.query_params.multi_items()))
@@ -70,7 +70,10 @@ def list_app_packages(request: Request, ctx: ScaRead) -> Body:
     return paged(request, body, page=query.page, has_more=body["has_more"])
 
 
-@router.get("/orgs/{orgID}/compounds/named/{compoundName}/sca/packages")
+@router.get(
+    "/orgs/{orgID}/compounds/named/{compoundName}/sca/packages",
+    tags=["findings", "sca"],
+)
 def list_compound_packages(
     request: Request,
     session: SessionDep,
@@ -103,7 +106,7 @@ def list_compound_packages(
     return paged(request, body, page=query.page, has_more=body["has_more"])
 
 
-@router.get("/orgs/{orgID}/dependencies")
+@router.get("/orgs/{orgID}/dependencies", tags=["sca"])
 def search_dependencies(
     request: Request,
     session: SessionDep,
@@ -118,7 +121,7 @@ def search_dependencies(
     return paged(request, found, page=query.page, has_more=has_more)
 
 
-@router.post("/package_info")
+@router.post("/package_info", tags=["sca"])
 def package_info(
     body: PackageInfoQuery, principal: PrincipalDep, session: SessionDep
 ) -> Body:
@@ -132,7 +135,7 @@ def package_info(
     return ok(found)
 
 
-@router.get("/orgs/{orgID}/apps/{appID}/scans/{scanID}/sbom")
+@router.get("/orgs/{orgID}/apps/{appID}/scans/{scanID}/sbom", tags=["sca"])
 def export_sbom(scanID: str, ctx: ScaRead) -> JSONResponse:  # noqa: N803
     """The scan as a CycloneDX 1.6 SBOM with its vulnerabilities as VEX."""
     scan = _call(lambda: scans.get(ctx.session, ctx.app, scanID))

@@ -15,7 +15,7 @@ from sordino.scans.models import Scan
 from sordino.scans.owasp import owasp_counts
 from sordino.scans.schemas import comparison_read, scan_reads
 
-router = APIRouter(tags=["scans"])
+router = APIRouter()
 Body = dict[str, Any]
 ScansRead = Annotated[AppContext, Depends(AppScope("scans:read"))]
 
@@ -27,7 +27,7 @@ def _scan(ctx: AppContext, scan_id: str) -> Scan:
         raise NotFound(str(exc)) from exc
 
 
-@router.get("/orgs/{orgID}/apps/{appID}/scans")
+@router.get("/orgs/{orgID}/apps/{appID}/scans", tags=["scans"])
 def list_scans(
     ctx: ScansRead,
     tags: Annotated[list[str] | None, Query()] = None,
@@ -42,7 +42,7 @@ def list_scans(
     return ok({"scans": scan_reads(ctx.session, found, ctx.app)})
 
 
-@router.get("/orgs/{orgID}/apps/{appID}/scans/compare")
+@router.get("/orgs/{orgID}/apps/{appID}/scans/compare", tags=["scans"])
 def compare_scans(
     ctx: Annotated[AppContext, Depends(AppScope("findings:list"))],
     source: str,
@@ -60,19 +60,19 @@ def compare_scans(
     return ok(comparison_read(ctx.session, comparison, ctx.app))
 
 
-@router.get("/orgs/{orgID}/apps/{appID}/scans/{scanID}")
+@router.get("/orgs/{orgID}/apps/{appID}/scans/{scanID}", tags=["scans"])
 def get_scan(scanID: str, ctx: ScansRead) -> Body:  # noqa: N803 (reference name)
     """One scan with its counts (a one-element list, as the reference has it)."""
     return ok(scan_reads(ctx.session, [_scan(ctx, scanID)], ctx.app))
 
 
-@router.get("/orgs/{orgID}/apps/{appID}/scans/{scanID}/report")
+@router.get("/orgs/{orgID}/apps/{appID}/scans/{scanID}/report", tags=["scans"])
 def check_report(scanID: str, ctx: ScansRead) -> Body:  # noqa: N803
     """The check-analysis results stored for the scan."""
     return ok(checks.reports(ctx.session, _scan(ctx, scanID)))
 
 
-@router.get("/orgs/{orgID}/apps/{appID}/scans/{scanID}/owasp_counts")
+@router.get("/orgs/{orgID}/apps/{appID}/scans/{scanID}/owasp_counts", tags=["scans"])
 def get_owasp_counts(
     scanID: str,  # noqa: N803
     ctx: Annotated[AppContext, Depends(AppScope("project:read"))],
@@ -81,7 +81,7 @@ def get_owasp_counts(
     return ok(owasp_counts(ctx.session, _scan(ctx, scanID).id))
 
 
-@router.get("/orgs/{orgID}/apps/{appID}/scanbranches")
+@router.get("/orgs/{orgID}/apps/{appID}/scanbranches", tags=["branches"])
 def scan_branches(ctx: ScansRead) -> Body:
     """Every scanned branch of the app with its scan count."""
     return ok(service.branches(ctx.session, ctx.app))
