@@ -26,6 +26,9 @@ class Finding(Base):
     __tablename__ = "findings"
     __table_args__ = (
         UniqueConstraint("app_pk", "internal_id"),
+        # (app_pk, id) bounds an app's findings in id order, so that joins
+        # from a scan's occurrences never walk other apps' findings.
+        Index("ix_findings_app_id", "app_pk", "id"),
         Index("ix_findings_org_type", "org_id", "type"),
         Index("ix_findings_app_severity", "app_pk", "severity"),
         Index("ix_findings_app_category", "app_pk", "category"),

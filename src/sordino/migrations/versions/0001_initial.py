@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 19:43:12.002492
+Create Date: 2026-12-03 19:59:28.965939
 """
 
 from collections.abc import Sequence
@@ -492,6 +492,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_findings_app_category", ["app_pk", "category"], unique=False
         )
+        batch_op.create_index("ix_findings_app_id", ["app_pk", "id"], unique=False)
         batch_op.create_index(
             "ix_findings_app_severity", ["app_pk", "severity"], unique=False
         )
@@ -916,6 +917,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_findings_org_severity")
         batch_op.drop_index("ix_findings_org_category")
         batch_op.drop_index("ix_findings_app_severity")
+        batch_op.drop_index("ix_findings_app_id")
         batch_op.drop_index("ix_findings_app_category")
         batch_op.drop_index("ix_findings_app_assignee")
 
