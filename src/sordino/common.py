@@ -28,3 +28,15 @@ def iso(moment: Any) -> str:
     if moment.tzinfo is None:
         text += "Z"
     return text.replace("+00:00", "Z")
+
+
+# Ids are 64-bit signed integers in both databases.
+MAX_ID = 2**63 - 1
+
+
+def parse_id(text: str) -> int | None:
+    """A numeric id written in ASCII digits and within 64 bits; None otherwise."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None

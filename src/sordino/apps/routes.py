@@ -28,6 +28,10 @@ labels = APIRouter(tags=["app_labels"])
 Body = dict[str, Any]
 
 
+# The last second of year 9999: later timestamps overflow datetime (a 500).
+MAX_EPOCH = 253_402_300_799
+
+
 @router.put("/orgs/{orgID}/apps")
 def create_apps(
     specs: list[AppCreate],
@@ -61,8 +65,8 @@ def list_branches(
     session: SessionDep,
     principal: Annotated[Principal, Depends(OrgScope("apps:list"))],
     app: str | None = None,
-    from_: Annotated[int | None, Query(alias="from", ge=0)] = None,
-    until: Annotated[int | None, Query(ge=0)] = None,
+    from_: Annotated[int | None, Query(alias="from", ge=0, le=MAX_EPOCH)] = None,
+    until: Annotated[int | None, Query(ge=0, le=MAX_EPOCH)] = None,
 ) -> Body:
     """Branches scanned per app in a time window (default: the last week)."""
     now = utcnow()

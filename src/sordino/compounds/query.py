@@ -27,6 +27,7 @@ from typing import Any, Literal, cast
 from sqlalchemy import ColumnElement, String, and_, case, exists, func, or_
 from sqlalchemy import cast as sql_cast
 
+from sordino.common import parse_id
 from sordino.compounds.platforms import SCAN_LANGUAGES, SCAN_PLATFORMS
 from sordino.findings.models import Finding, FindingTag
 from sordino.findings.query import Params, QueryError, _Reader
@@ -171,10 +172,12 @@ def _counts_exclude(reader: _Reader) -> tuple[str, ...]:
 
 def _polyglot_scan(reader: _Reader) -> int | None:
     raw = reader.last("polyglot_scan")
-    if raw is not None and not (raw.isascii() and raw.isdigit()):
-        reader.fail("polyglot_scan", f"expected a polyglot scan id, got {raw!r}")
+    if raw is None:
         return None
-    return int(raw) if raw else None
+    number = parse_id(raw)
+    if number is None:
+        reader.fail("polyglot_scan", f"expected a polyglot scan id, got {raw!r}")
+    return number
 
 
 def parse(params: Params) -> CompoundQuery:

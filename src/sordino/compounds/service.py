@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from sordino.apps import service as apps
 from sordino.apps.models import App
-from sordino.common import iso
+from sordino.common import iso, parse_id
 from sordino.compounds.models import Compound, PolyglotScan
 from sordino.compounds.polyglot import ingest_polyglot
 from sordino.findings import summary as fs
@@ -200,10 +200,9 @@ def scans(
 def scan(session: Session, compound: Compound, scan_id: str) -> dict[str, Any]:
     """One member scan of the compound."""
     row = None
-    if scan_id.isascii() and scan_id.isdigit():
-        row = session.execute(
-            _member_scans(compound).where(Scan.id == int(scan_id))
-        ).first()
+    number = parse_id(scan_id)
+    if number is not None:
+        row = session.execute(_member_scans(compound).where(Scan.id == number)).first()
     if row is None:
         raise CompoundNotFound(f"compound {compound.name!r} has no scan {scan_id!r}")
     return scan_read(session, row[0], row[1])

@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, select
 from sqlalchemy.sql.elements import UnaryExpression
 
+from sordino.common import parse_id
 from sordino.findings.cache import Group
 from sordino.findings.models import Finding, FindingTag
 from sordino.findings.schemas import Diff, FindingQuery, Order, ScanRef
@@ -137,10 +138,10 @@ def _scan_id(reader: _Reader) -> int | None:
     raw = reader.last("scan")
     if raw is None:
         return None
-    if not (raw.isascii() and raw.isdigit()):
+    number = parse_id(raw)
+    if number is None:
         reader.fail("scan", f"expected a scan id, got {raw!r}")
-        return None
-    return int(raw)
+    return number
 
 
 def parse(params: Params, *, sorts: Sequence[str] | None = None) -> FindingQuery:

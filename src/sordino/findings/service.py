@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from sordino.apps.models import App
+from sordino.common import parse_id
 from sordino.findings import query as fq
 from sordino.findings import serialize
 from sordino.findings import summary as fs
@@ -387,11 +388,8 @@ def version(
 
 def get(session: Session, app: App, finding_id: str) -> Finding:
     """The app's finding ``finding_id`` (a numeric string), or ``NotFoundError``."""
-    finding = (
-        session.get(Finding, int(finding_id))
-        if finding_id.isascii() and finding_id.isdigit()
-        else None
-    )
+    number = parse_id(finding_id)
+    finding = session.get(Finding, number) if number is not None else None
     if finding is None or finding.app_pk != app.pk:
         raise NotFoundError(f"app {app.app_id!r} has no finding {finding_id!r}")
     return finding

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from sordino.analysis.rules import load_rule_metadata
 from sordino.apps.models import App
-from sordino.common import iso
+from sordino.common import iso, parse_id
 from sordino.db import bulk_insert, table_of, utcnow
 from sordino.findings.cache import invalidate
 from sordino.findings.models import Comment, Finding, TriageEvent
@@ -201,11 +201,8 @@ def comments(session: Session, finding: Finding) -> list[Comment]:
 
 def get_comment(session: Session, finding: Finding, comment_id: str) -> Comment:
     """One comment of the finding, or ``NotFoundError``."""
-    comment = (
-        session.get(Comment, int(comment_id))
-        if comment_id.isascii() and comment_id.isdigit()
-        else None
-    )
+    number = parse_id(comment_id)
+    comment = session.get(Comment, number) if number is not None else None
     if comment is None or comment.finding_id != finding.id:
         raise NotFoundError(f"finding {finding.id} has no comment {comment_id!r}")
     return comment
