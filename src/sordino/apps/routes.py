@@ -26,6 +26,7 @@ groups = APIRouter(tags=["app_groups"])
 labels = APIRouter(tags=["app_labels"])
 
 Body = dict[str, Any]
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z, the last second a datetime holds
 
 
 # The last second of year 9999: later timestamps overflow datetime (a 500).
