@@ -59,7 +59,7 @@ QUERIES = (
     "status=any&sort=severity&per_page=25",
     "type=vuln&finding_tags=cwe_category=89",
 )
-STARTUP_SECONDS = 60
+STARTUP_SECONDS = 180
 
 
 def free_port() -> int:
