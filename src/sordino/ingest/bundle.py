@@ -92,6 +92,14 @@ class EngineFailure(BaseModel):
     message: str = ""
 
 
+NON_FATAL = frozenset({"unsupported", "no_data"})
+
+
+def analysis_succeeded(failures: list[EngineFailure]) -> bool:
+    """Whether every engine ran: a missing advisory database is reported, not fatal."""
+    return not any(failure.reason not in NON_FATAL for failure in failures)
+
+
 class ScanBundle(BaseModel):
     """Everything one scan produced, ready for ingest."""
 

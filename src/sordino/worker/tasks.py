@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from sordino.apps.models import App
 from sordino.db import Database, utcnow
-from sordino.ingest.bundle import EngineFailure, ScanBundle
+from sordino.ingest.bundle import EngineFailure, ScanBundle, analysis_succeeded
 from sordino.ingest.service import ingest
 from sordino.scans.models import Scan, SourceArchive
 
@@ -97,7 +97,7 @@ def complete(scan: Scan, bundle: ScanBundle) -> None:
     scan.language = bundle.language
     scan.languages = list(bundle.languages)
     scan.failures = [f.model_dump() for f in bundle.failures]
-    scan.successful = not bundle.failures
+    scan.successful = analysis_succeeded(bundle.failures)
     scan.stats = dict(bundle.stats)
     scan.started_at = bundle.started_at or scan.started_at
     scan.completed_at = bundle.completed_at or utcnow()
