@@ -25,7 +25,12 @@ from sordino.db import bulk_insert, bulk_update, table_of, utcnow
 from sordino.findings import cache as findings_cache
 from sordino.findings.models import Finding, FindingTag, Occurrence
 from sordino.findings.tags import COLUMN_TAGS
-from sordino.ingest.bundle import FindingRecord, PackageRecord, ScanBundle
+from sordino.ingest.bundle import (
+    FindingRecord,
+    PackageRecord,
+    ScanBundle,
+    analysis_succeeded,
+)
 from sordino.sca import service as sca
 from sordino.sca.models import Package
 from sordino.scans.models import Scan, ScanTag
@@ -172,7 +177,7 @@ def create_scan(session: Session, org_id: str, app: App, bundle: ScanBundle) -> 
         languages=list(bundle.languages),
         source=bundle.source,
         agent=bundle.agent,
-        successful=not any(f.reason != "unsupported" for f in bundle.failures),
+        successful=analysis_succeeded(bundle.failures),
         failures=[failure.model_dump() for failure in bundle.failures],
         stats=dict(bundle.stats),
         started_at=bundle.started_at or now,
