@@ -6,6 +6,7 @@ import io
 import json
 import uuid
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,9 @@ from sordino.orgs import service as orgs
 from sordino.reports.sarif import export_scan
 from sordino.sca.sbom import export as export_sbom
 from tests.conftest import TEST_KEY
+
+# The client's lifespan closes the database pool at the end of the session.
+pytestmark = pytest.mark.usefixtures("client")
 
 SEGMENT = st.text(alphabet="abcdefgh_-", min_size=1, max_size=6)
 RECORDS = st.lists(
