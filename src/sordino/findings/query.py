@@ -121,7 +121,11 @@ def _source(reader: _Reader) -> ScanRef | None:
         reader.fail("source", f"expected scan.<id> or tag.<key>=<value>, got {raw!r}")
         return None
     if match["id"] is not None:
-        return ScanRef(scan_id=int(match["id"]))
+        scan_id = parse_id(match["id"])
+        if scan_id is None:
+            reader.fail("source", f"expected a scan id that fits 64 bits, got {raw!r}")
+            return None
+        return ScanRef(scan_id=scan_id)
     return ScanRef(tags=((match["key"], match["value"]),))
 
 
