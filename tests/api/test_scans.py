@@ -114,3 +114,27 @@ def test_branches_lists_scanned_branches(api: Api) -> None:
 
     assert listed[0]["id"] == "shop"
     assert set(listed[0]["branches"]) == {"main", "feature"}
+
+
+def test_scan_ids_past_64_bits_or_not_ascii_are_404(api: Api) -> None:
+    """Ids the database cannot hold, or spelt in other scripts, name no scan."""
+    made = add_scan(api.db, api.org_id, [sqli()])
+    fullwidth = "".join(chr(0xFF10 + int(digit)) for digit in made["scan"])
+    for scan_id in ("99999999999999999999999", str(2**63), fullwidth, "-1"):
+        for tail in ("", "/owasp_counts", "/reports/owasp-2021.html", "/sbom"):
+            response = api.get(f"/orgs/{{org}}/apps/shop/scans/{scan_id}{tail}")
+            assert response.status_code == 404, (scan_id, tail)
+            assert set(response.json()) == {
+                "ok",
+                "code",
+                "message",
+                "validation_errors",
+            }
+    compare = api.get(
+        "/orgs/{org}/apps/shop/scans/compare",
+        params={
+            "source": "scan.99999999999999999999999",
+            "target": f"scan.{made['scan']}",
+        },
+    )
+    assert 400 <= compare.status_code < 500

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from sordino.apps.models import App
-from sordino.common import iso
+from sordino.common import iso, parse_id
 from sordino.findings.models import Finding, Occurrence
 from sordino.scans.models import Scan, ScanTag
 
@@ -81,10 +81,9 @@ def list_scans(
 
 def get(session: Session, app: App, scan_id: str | int) -> Scan:
     """The app's scan ``scan_id``; ScanNotFound if it has none such."""
-    try:
-        number = int(scan_id)
-    except ValueError as exc:
-        raise ScanNotFound(f"no scan with id {scan_id!r}") from exc
+    number = parse_id(str(scan_id))
+    if number is None:
+        raise ScanNotFound(f"no scan with id {scan_id!r}")
     scan = session.get(Scan, number)
     if scan is None or scan.app_pk != app.pk:
         raise ScanNotFound(f"no scan with id {scan_id!r}")
