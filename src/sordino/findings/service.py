@@ -161,22 +161,28 @@ def page(
     ``groups`` are the selected findings already grouped (from the cache);
     ``lean`` selects the same ids as ``statement`` without joining findings.
     """
+    counted = groups is None
     if groups is None:
         groups = fs.selected_groups(session, statement)
     counts = fs.counts(groups)
     total = sum(g.n for g in groups)
     if query.only_counts:
         return {"counts": counts, "total_count": total}
-    # Sort and cut ids only, then load the page's rows: sorting whole rows
-    # (JSON columns included) costs far more on large scans.
-    ids_of = statement.with_only_columns(id_column) if lean is None else lean
-    ids = list(
-        session.scalars(
-            ids_of.order_by(*fq.order_by(query, id_column))
-            .offset((query.page - 1) * query.per_page)
-            .limit(query.per_page + 1)
+    offset = (query.page - 1) * query.per_page
+    ids: list[int] = []
+    # A count just taken says when the page is empty: skip the ids query,
+    # which would otherwise walk every candidate to find nothing.
+    if not counted or offset < total:
+        # Sort and cut ids only, then load the page's rows: sorting whole
+        # rows (JSON columns included) costs far more on large scans.
+        ids_of = statement.with_only_columns(id_column) if lean is None else lean
+        ids = list(
+            session.scalars(
+                ids_of.order_by(*fq.order_by(query, id_column))
+                .offset(offset)
+                .limit(query.per_page + 1)
+            )
         )
-    )
     has_more = len(ids) > query.per_page
     rows = _load(session, ids[: query.per_page])
     body: dict[str, Any] = {"counts": counts, "has_more": has_more}

@@ -1,7 +1,8 @@
 """Triage: status and assignee changes, comments, and proposed fixes.
 
-Changes to many findings are all-or-nothing and use a fixed number of batched
-statements; every change leaves a ``TriageEvent`` row (who, when, old, new).
+Changes to many findings are all-or-nothing and use a fixed number of batched,
+set-based statements; every change leaves a ``TriageEvent`` row (who, when,
+old, new), copied from the findings by the database itself.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from sordino.analysis.rules import load_rule_metadata
 from sordino.apps.models import App
 from sordino.common import iso, parse_id
-from sordino.db import bulk_insert, table_of, utcnow
+from sordino.db import utcnow
 from sordino.findings.cache import invalidate
 from sordino.findings.models import Comment, Finding, TriageEvent
 from sordino.findings.service import NotFoundError
@@ -25,6 +26,15 @@ from sordino.rbac.models import User
 
 log = structlog.get_logger()
 BATCH = 5000
+_EVENT_COLUMNS = [
+    "org_id",
+    "finding_id",
+    "user_id",
+    "field",
+    "old_value",
+    "new_value",
+    "created_at",
+]
 
 # Status values the API accepts, and what each one stores.
 STATUS_VALUES = {
@@ -71,14 +81,6 @@ def _chunks(ids: Sequence[int]) -> list[Sequence[int]]:
     return [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
 
 
-def _stored_now(session: Session) -> Any:
-    """The current time as the driver stores it (SQLite keeps text)."""
-    now = utcnow()
-    if session.get_bind().dialect.name == "sqlite":
-        return now.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return now
-
-
 def _current(
     session: Session, app: App, ids: Sequence[int], column: Any
 ) -> dict[int, str]:
@@ -110,7 +112,20 @@ def _change(
     column = getattr(Finding, field)
     current = _current(session, app, ids, column)
     changed = sorted(i for i, old in current.items() if old != value)
+    now = literal(utcnow(), TriageEvent.created_at.type)
     for chunk in _chunks(changed):
+        # The history rows are copied from the findings before the update,
+        # old value included: one set-based statement instead of n rows.
+        history = select(
+            literal(actor.org_id),
+            Finding.id,
+            literal(actor.user_id),
+            literal(field),
+            column,
+            literal(value),
+            now,
+        ).where(Finding.id.in_(chunk))
+        session.execute(insert(TriageEvent).from_select(_EVENT_COLUMNS, history))
         session.execute(
             update(Finding)
             .where(Finding.id.in_(chunk))
@@ -119,15 +134,6 @@ def _change(
         )
     if changed:
         invalidate(session, app.pk)
-    events = [{"finding_id": i, "old_value": current[i]} for i in changed]
-    constants = {
-        "org_id": actor.org_id,
-        "user_id": actor.user_id,
-        "field": field,
-        "new_value": value,
-        "created_at": _stored_now(session),
-    }
-    bulk_insert(session.connection(), table_of(TriageEvent), events, constants)
     log.info("findings.triaged", app=app.app_id, field=field, changed=len(changed))
     return changed
 
@@ -162,15 +168,18 @@ def set_assignee(
 def add_comments(
     session: Session, actor: Actor, finding_ids: Sequence[int], text: str
 ) -> None:
-    """The same comment on several findings, in one batched insert."""
-    constants = {
-        "user_id": actor.user_id,
-        "user_email": actor.email,
-        "comment": text,
-        "created_at": _stored_now(session),
-    }
-    rows = [{"finding_id": i} for i in finding_ids]
-    bulk_insert(session.connection(), table_of(Comment), rows, constants)
+    """The same comment on several findings, one set-based insert per batch."""
+    columns = ["finding_id", "user_id", "user_email", "comment", "created_at"]
+    now = literal(utcnow(), Comment.created_at.type)
+    for chunk in _chunks(sorted(set(finding_ids))):
+        rows = select(
+            Finding.id,
+            literal(actor.user_id),
+            literal(actor.email),
+            literal(text),
+            now,
+        ).where(Finding.id.in_(chunk))
+        session.execute(insert(Comment).from_select(columns, rows))
 
 
 def create_comment(
