@@ -98,3 +98,11 @@ def test_terminated_backends_do_not_break_the_next_request(api: Api) -> None:
     if first.status_code != 200:
         _assert_error_shape(first, 503, "UNAVAILABLE")
     assert api.get("/orgs/{org}/apps").status_code == 200
+
+
+def test_values_the_database_refuses_are_400(api: Api) -> None:
+    """A NUL character in a filter is refused by PostgreSQL: a 400, not a 500."""
+    response = api.get("/orgs/{org}/rbac/users", params={"email": "a\x00b"})
+    assert response.status_code in (200, 400), response.text
+    if api.db.engine.dialect.name == "postgresql":
+        _assert_error_shape(response, 400, "VALIDATION_FAILED")

@@ -8,7 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger()
@@ -156,6 +156,13 @@ def _storage_full(exc: DBAPIError) -> bool:
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     """A database that is full or out of reach: 507 or 503, never a traceback."""
     assert isinstance(exc, DBAPIError)
+    if isinstance(exc, DataError):
+        # The database refused a value the request carried (PostgreSQL takes no
+        # NUL character in text, nor a number beyond its column's range).
+        log.info("database.refused_value", path=request.url.path, error=str(exc.orig))
+        return error_response(
+            400, "a value in the request cannot be stored or compared"
+        )
     if _storage_full(exc):
         log.error("database.full", path=request.url.path, error=str(exc.orig))
         return error_response(507, "the database has no room left for this change")
