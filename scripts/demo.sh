@@ -52,15 +52,17 @@ else
 fi
 
 echo "==> analysing examples/vulnerable-app"
+# --no-compound: the sample holds several platforms, which would otherwise be
+# stored as a compound of per-platform apps, with no app named vulnerable-app.
 sordino analyze --app vulnerable-app --server "$server" --token "$token" \
-  --branch main --tag env=demo examples/vulnerable-app
+  --branch main --tag env=demo --no-compound examples/vulnerable-app
 
 echo "==> the findings, as the API serves them"
 sordino findings --app vulnerable-app --server "$server" --token "$token" --limit 20
 
-echo "==> one taint finding with its dataflow (GET .../findings?include_dataflows=true)"
+echo "==> one SQL-injection finding with its dataflow (GET .../findings?include_dataflows=true)"
 curl -fsS -H "Authorization: Bearer $token" \
-  "$server/api/v4/orgs/$org/apps/vulnerable-app/findings?per_page=1&type=vuln&severity=critical&include_dataflows=true" \
+  "$server/api/v4/orgs/$org/apps/vulnerable-app/findings?per_page=1&type=vuln&finding_tags=category%3DSQL%20Injection&include_dataflows=true" \
   | python -m json.tool | head -n 80
 
 cat <<EOT
