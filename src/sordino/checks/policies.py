@@ -46,6 +46,8 @@ def parse(content: str) -> CheckConfig:
         data = yaml.safe_load(content)
     except yaml.YAMLError as exc:
         raise PolicyError("the policy is not valid YAML", [str(exc)]) from exc
+    except RecursionError as exc:
+        raise PolicyError("the policy is nested too deeply to be read") from exc
     if not isinstance(data, dict):
         raise PolicyError("the policy must be a YAML mapping with version and rules")
     try:
