@@ -63,7 +63,7 @@ sordino findings --app vulnerable-app --server "$server" --token "$token" --limi
 echo "==> one SQL-injection finding with its dataflow (GET .../findings?include_dataflows=true)"
 curl -fsS -H "Authorization: Bearer $token" \
   "$server/api/v4/orgs/$org/apps/vulnerable-app/findings?per_page=1&type=vuln&finding_tags=category%3DSQL%20Injection&include_dataflows=true" \
-  | python -m json.tool | head -n 80
+  | python -c 'import json, sys; print(json.dumps(json.load(sys.stdin)["response"]["findings"][0], indent=2))'
 
 cat <<EOT
 

@@ -24,3 +24,12 @@ def test_demo_stores_the_sample_as_the_app_it_queries() -> None:
     assert "--no-compound" in analyze
     assert "--app vulnerable-app" in _command(text, "sordino findings")
     assert "/apps/vulnerable-app/findings?" in text
+
+
+def test_demo_does_not_truncate_json_under_pipefail() -> None:
+    """``| head`` cut the finding off after the scan counts and, under
+    ``set -o pipefail``, failed the script before its closing instructions."""
+    text = DEMO.read_text()
+    assert "set -euo pipefail" in text
+    assert "| head" not in text
+    assert '["response"]["findings"][0]' in text
