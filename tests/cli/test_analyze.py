@@ -108,3 +108,24 @@ def test_a_broken_engine_is_reported_not_hidden(
         scan = session.scalars(select(Scan)).one()
         assert scan.successful is False
         assert scan.failures[0]["engine"] == "broken"
+
+
+@pytest.mark.parametrize("bad", ["../../x", "a/b", "-x", "x y", "x\u0000"])
+def test_analyze_and_import_refuse_app_ids_the_api_cannot_address(
+    workspace: Path, bad: str
+) -> None:
+    """An app named ``../../x`` was stored, then listed but 404 on every path."""
+    runner = CliRunner()
+    report = workspace / "report.sarif"
+    report.write_text('{"version": "2.1.0", "runs": []}')
+    for args in (
+        ["analyze", "--app", bad, str(workspace)],
+        ["import", "--app", bad, str(report)],
+    ):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "is not an app id" in result.output
+    db = Database(get_settings().resolved_database_url)
+    db.upgrade()
+    with db.session() as session:
+        assert session.scalars(select(App)).all() == []

@@ -12,6 +12,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sordino.cli.target import Server, TargetError, embedded, resolve, store_embedded
+from sordino.common import APP_ID_PATTERN
 from sordino.ingest.bundle import ScanBundle
 
 console = Console()
@@ -22,6 +23,16 @@ ServerOpt = Annotated[
     str | None, typer.Option(help="Server URL; default: the embedded store.")
 ]
 TokenOpt = Annotated[str | None, typer.Option(help="Access token for --server.")]
+
+
+def app_id(value: str) -> str:
+    """An ``--app`` value the API can address; the embedded store took any text."""
+    if not APP_ID_PATTERN.match(value):
+        raise typer.BadParameter(
+            f"{value!r} is not an app id: use letters, digits, '_', ':', '.' and '-', "
+            "starting and ending with a letter or digit"
+        )
+    return value
 
 
 def parse_tags(values: list[str]) -> dict[str, str]:
@@ -37,7 +48,9 @@ def parse_tags(values: list[str]) -> dict[str, str]:
 
 def analyze(
     path: Annotated[Path, typer.Argument(help="The checkout to analyse.")],
-    app: Annotated[str, typer.Option(help="App id (created on first scan).")],
+    app: Annotated[
+        str, typer.Option(help="App id (created on first scan).", callback=app_id)
+    ],
     tag: Annotated[list[str] | None, typer.Option(help="Scan tag key=value.")] = None,
     version: Annotated[str | None, typer.Option(help="Default: git HEAD.")] = None,
     branch: Annotated[str | None, typer.Option(help="Default: git branch.")] = None,
@@ -249,7 +262,9 @@ def print_summary(summary: dict[str, Any], failures: list[dict[str, Any]]) -> No
 
 def import_report(
     file: Annotated[Path, typer.Argument(help="SARIF, CycloneDX or bundle JSON.")],
-    app: Annotated[str, typer.Option(help="App id the report belongs to.")],
+    app: Annotated[
+        str, typer.Option(help="App id the report belongs to.", callback=app_id)
+    ],
     tag: Annotated[list[str] | None, typer.Option(help="Scan tag key=value.")] = None,
     version: Annotated[str | None, typer.Option()] = None,
     branch: Annotated[str | None, typer.Option()] = None,
