@@ -108,6 +108,8 @@ def analyze(
         print_summary(summarize(bundle), [f.model_dump() for f in bundle.failures])
         _print_compound(store_compound(bundle, target))
         return
+    if not bundle.stats.get("files"):
+        err.print(f"[yellow]warning:[/] no source files found under {path}")
     stored = _store(bundle, target)
     print_summary(summarize(bundle), [f.model_dump() for f in bundle.failures])
     scan = stored["scan"]

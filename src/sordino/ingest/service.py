@@ -24,7 +24,7 @@ from sordino.apps.models import App
 from sordino.db import bulk_insert, bulk_update, table_of, utcnow
 from sordino.findings import cache as findings_cache
 from sordino.findings.models import Finding, FindingTag, Occurrence
-from sordino.findings.tags import COLUMN_TAGS
+from sordino.findings.tags import COLUMN_TAGS, cvss_rating
 from sordino.ingest.bundle import (
     FindingRecord,
     PackageRecord,
@@ -108,7 +108,9 @@ class _Row:
 
 def _row(record: FindingRecord, internal_id: str, org_id: str, app_pk: int) -> _Row:
     score = record.cvss_score
-    if score is None:
+    if score is None or cvss_rating(score) != record.severity:
+        # The severity is authoritative; a score that contradicts it (a
+        # category default, say) would mislead clients filtering on ratings.
         score = SEVERITY_SCORE[record.severity]
     cwe = str(record.cwe[0]) if record.cwe else record.tags.get("cwe_category", "")
     details = record.details
