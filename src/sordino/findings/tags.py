@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sordino.ingest.bundle import severity_for_score
+
 COLUMN_TAGS = {
     "severity": "severity",
     "category": "category",
@@ -21,13 +23,7 @@ COLUMN_TAGS = {
 
 def cvss_rating(score: float) -> str:
     """The CVSS 3.1 qualitative rating of a score."""
-    if score >= 9.0:
-        return "critical"
-    if score >= 7.0:
-        return "high"
-    if score >= 4.0:
-        return "medium"
-    return "low"
+    return severity_for_score(score)
 
 
 def format_score(score: float) -> str:

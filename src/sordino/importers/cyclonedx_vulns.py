@@ -11,7 +11,12 @@ from packageurl import PackageURL
 from sordino.analysis import taxonomy
 from sordino.analysis.fingerprint import package_fingerprint
 from sordino.importers.shape import JsonObject, arr, obj, pointer, text
-from sordino.ingest.bundle import FindingRecord, PackageRecord, Severity
+from sordino.ingest.bundle import (
+    FindingRecord,
+    PackageRecord,
+    Severity,
+    severity_for_score,
+)
 
 # CVSS methods in order of preference when a vulnerability has several ratings.
 _METHODS = ("CVSSv4", "CVSSv31", "CVSSv3", "CVSSv2")
@@ -129,7 +134,7 @@ def _rating(ratings: list[Any]) -> tuple[Severity, float | None]:
         best = scored[0]
         score = _score(best)
         stated = _SEVERITIES.get(str(best.get("severity", "")).lower())
-        return stated or _from_score(score or 0.0), score
+        return stated or severity_for_score(score or 0.0), score
     stated_all = [
         _SEVERITIES[str(r.get("severity")).lower()]
         for r in ratings
@@ -150,16 +155,6 @@ def _score(rating: JsonObject) -> float | None:
 def _method_rank(rating: JsonObject) -> int:
     method = rating.get("method")
     return _METHODS.index(method) if method in _METHODS else len(_METHODS)
-
-
-def _from_score(score: float) -> Severity:
-    if score >= 9:
-        return "critical"
-    if score >= 7:
-        return "high"
-    if score >= 4:
-        return "medium"
-    return "low"
 
 
 def _fix(affect: JsonObject, recommendation: str) -> str:

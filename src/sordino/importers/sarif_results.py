@@ -11,7 +11,7 @@ from sordino.analysis.fingerprint import digest, normalize_path, secret_fingerpr
 from sordino.importers.sarif_context import RunContext
 from sordino.importers.sarif_flows import dataflow, location_parts
 from sordino.importers.shape import JsonObject, Where, arr, below, obj, text
-from sordino.ingest.bundle import FindingRecord, Severity
+from sordino.ingest.bundle import FindingRecord, Severity, severity_for_score
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\d+)\}")
 _EMBEDDED_LINK = re.compile(r"\[([^\]]*)\]\((\d+)\)")
@@ -186,22 +186,12 @@ def severity_of(result: JsonObject, rule: JsonObject) -> tuple[Severity, float |
     for holder in (result, rule):
         score = _number(_properties(holder).get("security-severity"))
         if score is not None:
-            return _from_score(score), score
+            return severity_for_score(score), score
     level = result.get("level")
     if not isinstance(level, str):
         config = rule.get("defaultConfiguration")
         level = config.get("level") if isinstance(config, dict) else None
     return _LEVELS.get(level if isinstance(level, str) else "", "medium"), None
-
-
-def _from_score(score: float) -> Severity:
-    if score >= 9:
-        return "critical"
-    if score >= 7:
-        return "high"
-    if score >= 4:
-        return "medium"
-    return "low"
 
 
 def _number(value: Any) -> float | None:

@@ -19,6 +19,17 @@ FindingType = Literal[
 ]
 
 
+def severity_for_score(score: float) -> Severity:
+    """The CVSS 3.1 qualitative rating of a base score, as a sordino severity."""
+    if score >= 9.0:
+        return "critical"
+    if score >= 7.0:
+        return "high"
+    if score >= 4.0:
+        return "medium"
+    return "low"
+
+
 class DataflowStep(BaseModel):
     """One step of a source-to-sink flow; the last step is the sink."""
 
