@@ -17,6 +17,17 @@ echo "==> installing sordino and its engines (semgrep, bandit, detect-secrets)"
 pip install -q --disable-pip-version-check -e '.[engines]' 2>&1 \
   | { grep -v '^WARNING: Location' || true; }
 
+# PDF reports need Pango and HarfBuzz's subsetting library (Debian packages).
+if ! ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so'; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> installing the libraries PDF reports need"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null
+  else
+    echo "note: PDF reports need libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
+  fi
+fi
+
 if [ ! -f "$SORDINO_DATA_DIR/profile.json" ]; then
   echo "==> creating the first org, its admin and a token"
   sordino init --server "$server"

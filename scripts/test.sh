@@ -68,6 +68,15 @@ ensure_postgres_installed() {
     fi
 }
 
+# WeasyPrint (PDF reports) loads Pango and HarfBuzz's subsetting library at run
+# time; Debian's python image has Pango but not libharfbuzz-subset0.
+ensure_pdf_libraries() {
+    ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so' &&
+        ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' && return 0
+    say "installing the libraries WeasyPrint needs (Pango, HarfBuzz subset)"
+    apt_install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+}
+
 # --- virtualenv ---------------------------------------------------------------
 ensure_venv() {
     local stamp="$venv/.sordino-installed" want
@@ -208,6 +217,7 @@ if ! step "install" ensure_venv; then
     failed=1
 else
     export PATH="$venv/bin:$PATH"
+    step "PDF libraries" ensure_pdf_libraries || failed=1
     step "ruff check" ruff check . || failed=1
     step "ruff format --check" ruff format --check . || failed=1
     step "mypy --strict src" mypy --strict src || failed=1
