@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-APP_ID_PATTERN = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9_:.-]*[a-zA-Z0-9])?$")
+# An app id: 1 to 255 letters, digits, '_', ':', '.' and '-', starting and ending with
+# a letter or digit. ``\Z`` rather than ``$`` so that a trailing newline is refused.
+APP_ID_PATTERN = re.compile(
+    r"^(?=.{1,255}\Z)[a-zA-Z0-9]([a-zA-Z0-9_:.-]*[a-zA-Z0-9])?\Z"
+)
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -96,6 +96,22 @@ def test_codeviolation_values_and_unknown_status(api: Api) -> None:
     )
 
 
+def test_oversized_triage_text_is_refused_and_changes_nothing(api: Api) -> None:
+    ids = history(api).ids
+    huge = "x" * (2 * 1024 * 1024)
+    for method, path, body in (
+        ("PUT", "status", {"status": "fixed", "optional_comment": huge}),
+        ("PUT", "assignment", {"assignee": huge}),
+        ("POST", "comments", {"comment": huge}),
+    ):
+        refused = api.request(method, f"{URL}/findings/{ids['xss']}/{path}", json=body)
+        assert refused.status_code == 400, (path, refused.text)
+        assert refused.json()["ok"] is False
+    after = finding(api, ids["xss"])
+    assert (after["status"], after.get("assignee") or "") == ("unset", "")
+    assert api.ok("GET", f"{URL}/findings/{ids['xss']}/comments") == []
+
+
 def test_bulk_status_is_all_or_nothing(api: Api) -> None:
     ids = history(api).ids
     path = f"{URL}/findings_status"

@@ -115,6 +115,7 @@ def test_only_a_hash_of_the_token_is_stored(api: Api) -> None:
         ({"label": "x", "role_id": "MEMBER", "token_type": "root"}, "token_type"),
         ({"label": "x", "role_id": "MEMBER", "valid_for_seconds": 0}, "valid_for"),
         ({"label": "x", "role_id": "MEMBER", "valid_for_seconds": "1h"}, "valid_for"),
+        ({"label": "x", "role_id": "MEMBER", "valid_for_seconds": True}, "valid_for"),
         ({"label": ["x"], "role_id": "MEMBER"}, "label"),
     ],
 )

@@ -110,7 +110,9 @@ def test_a_broken_engine_is_reported_not_hidden(
         assert scan.failures[0]["engine"] == "broken"
 
 
-@pytest.mark.parametrize("bad", ["../../x", "a/b", "-x", "x y", "x\u0000"])
+@pytest.mark.parametrize(
+    "bad", ["../../x", "a/b", "-x", "x y", "x\u0000", "shop\n", "a" * 256]
+)
 def test_analyze_and_import_refuse_app_ids_the_api_cannot_address(
     workspace: Path, bad: str
 ) -> None:

@@ -290,8 +290,9 @@ def import_report(
             try:
                 stored = target.upload(app, "bundle", stream, **params)
             except TargetError as exc:
+                # A report the server refuses exits as a local invalid one does.
                 err.print(f"[red]import refused:[/] {exc}")
-                raise typer.Exit(3) from exc
+                raise typer.Exit(2 if exc.refused_input else 3) from exc
     else:
         try:
             bundle = load(file, app=app)

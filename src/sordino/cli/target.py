@@ -17,7 +17,20 @@ from sordino.orgs import service as orgs
 
 
 class TargetError(Exception):
-    """The scan could not be stored; the message says why and what to do."""
+    """The scan could not be stored; the message says why and what to do.
+
+    ``status`` is the server's HTTP status when it answered, None when it could
+    not be reached.
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def refused_input(self) -> bool:
+        """True when the server answered that the request itself was at fault."""
+        return self.status is not None and 400 <= self.status < 500
 
 
 @dataclass
@@ -46,11 +59,15 @@ class Server:
         try:
             body = reply.json()
         except ValueError as exc:
-            raise TargetError(f"{self.url} answered {reply.status_code}") from exc
+            raise TargetError(
+                f"{self.url} answered {reply.status_code}", reply.status_code
+            ) from exc
         if reply.status_code != 200 or not body.get("ok"):
             problems = "; ".join(body.get("validation_errors") or [])
             message = body.get("message", f"HTTP {reply.status_code}")
-            raise TargetError(f"{message}{': ' + problems if problems else ''}")
+            raise TargetError(
+                f"{message}{': ' + problems if problems else ''}", reply.status_code
+            )
         return body.get("response")
 
     def upload(

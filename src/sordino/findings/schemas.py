@@ -54,8 +54,8 @@ class StatusUpdate(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    status: str = ""
-    optional_comment: str = ""
+    status: str = Field(default="", max_length=64)
+    optional_comment: str = Field(default="", max_length=65536)
 
 
 class BulkStatusUpdate(StatusUpdate):
@@ -69,7 +69,7 @@ class AssignmentUpdate(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    assignee: str = ""
+    assignee: str = Field(default="", max_length=255)
 
 
 class BulkAssignmentUpdate(AssignmentUpdate):

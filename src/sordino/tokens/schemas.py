@@ -14,4 +14,7 @@ class TokenCreate(BaseModel):
     description: str = Field(default="", max_length=2000)
     role_id: str = Field(min_length=1, max_length=64)
     token_type: Literal["access", "integration"] = "access"  # noqa: S105
-    valid_for_seconds: int | None = Field(default=None, ge=1, le=10 * 365 * 86400)
+    # Strict: JSON ``true`` is not one second.
+    valid_for_seconds: int | None = Field(
+        default=None, ge=1, le=10 * 365 * 86400, strict=True
+    )
