@@ -11,7 +11,8 @@
 # when missing (as root, or with sudo) and a throw-away cluster is started on
 # 127.0.0.1 at a free port, then stopped on exit.
 # Every step runs even when an earlier one fails; the exit status is non-zero
-# when any step failed.
+# when any step failed. The sample data is read from ../shared beside the
+# checkout, or from $SORDINO_TEST_SHARED_DIR.
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -206,9 +207,11 @@ run_pytest() (
     return "$status"
 )
 
-if [[ ! -d "$root/../shared/data" ]]; then
-    echo "warning: $root/../shared/data is missing; tests that read the shared" \
-        "sample data will fail. Clone the repository next to 'shared/'." >&2
+shared="${SORDINO_TEST_SHARED_DIR:-$root/../shared}"
+if [[ ! -d "$shared/data" ]]; then
+    echo "warning: $shared/data is missing; tests that read the shared sample" \
+        "data will fail. Clone the repository next to 'shared/', or set" \
+        "SORDINO_TEST_SHARED_DIR to the folder that holds data/ and reference/." >&2
 fi
 
 failed=0

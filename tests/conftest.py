@@ -28,7 +28,13 @@ from sordino.rbac.access import role_scopes
 from sordino.rbac.models import User
 from sordino.tokens import service as tokens
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# The sample data and the API reference live beside the checkout, in ../shared;
+# SORDINO_TEST_SHARED_DIR points elsewhere (a clone made in another folder).
+SHARED = Path(
+    os.environ.get("SORDINO_TEST_SHARED_DIR")
+    or Path(__file__).resolve().parents[1].parent / "shared"
+)
+SHARED_DATA = SHARED / "data"
 TEST_KEY = "test-signing-key-not-secret-0123456789"
 
 

@@ -9,19 +9,15 @@ sordino may call it something else).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
 import yaml
 
-REFERENCE = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "reference"
-    / "qwiet-openapi-v4.yml"
-)
+from tests.conftest import SHARED
+
+REFERENCE = SHARED / "reference" / "qwiet-openapi-v4.yml"
 PREFIX = "/api/v4"
 METHODS = ("get", "put", "post", "patch", "delete")
 PARAMETER = re.compile(r"\{[^}]*\}")

@@ -35,7 +35,7 @@ USAGE = {
 @pytest.fixture(scope="module")
 def sca_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     if not (PYPA / "werkzeug").is_dir():
-        pytest.skip("shared advisory data missing")
+        pytest.fail("shared advisory data missing: set SORDINO_TEST_SHARED_DIR")
     tmp = tmp_path_factory.mktemp("sca-api")
     settings = Settings(
         data_dir=tmp,

@@ -24,7 +24,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def test_status_before_and_after_import(store: Path) -> None:
     if not (PYPA / "werkzeug").is_dir():
-        pytest.skip("shared advisory data missing")
+        pytest.fail("shared advisory data missing: set SORDINO_TEST_SHARED_DIR")
     runner = CliRunner()
     before = runner.invoke(cli, ["vulndb", "status"])
     assert before.exit_code == 0, before.output

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +11,9 @@ from sordino.importers import detect_format, load
 from sordino.importers.cyclonedx import parse_cyclonedx, parse_cyclonedx_path
 from sordino.importers.errors import InvalidReportError
 from sordino.importers.validate import validate_cyclonedx, validate_sarif
+from tests.conftest import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "cyclonedx"
+DATA = SHARED_DATA / "cyclonedx"
 
 # (packages, direct packages, findings, suppressed findings) per file.
 # packages: every entry of `components`, nested ones included (jq

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pytest
 
 from sordino.importers import load
 from sordino.importers.errors import InvalidReportError
 from sordino.importers.sarif import parse_sarif, parse_sarif_path
+from tests.conftest import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "sarif"
+DATA = SHARED_DATA / "sarif"
 
 # Findings expected from each file. Each count is the number of entries in the
 # file's `runs[*].results` (counted with jq), minus results whose `kind` is

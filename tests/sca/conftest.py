@@ -43,7 +43,7 @@ def make_org(session: Session) -> str:
 @pytest.fixture(scope="session")
 def osv_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OsvStore]:
     if not OSV.is_dir():
-        pytest.skip("shared advisory data missing")
+        pytest.fail("shared advisory data missing: set SORDINO_TEST_SHARED_DIR")
     db = new_database(tmp_path_factory.mktemp("sca") / "osv.sqlite")
     with db.session() as session:
         import_path(session, PYPA)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from sordino.sca.lockfiles import discover, parse_all, parse_all_with_errors, parse_file
+from tests.conftest import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "lockfiles"
-
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="shared data missing")
+DATA = SHARED_DATA / "lockfiles"
 
 
 def _trivy_packages(name: str) -> set[tuple[str, str]]:

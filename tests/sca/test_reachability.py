@@ -44,7 +44,7 @@ func main() {
 def session(tmp_path: Path) -> Iterator[Session]:
     advisory = GO / "GO-2021-0113.json"
     if not advisory.is_file():
-        pytest.skip("shared advisory data missing")
+        pytest.fail("shared advisory data missing: set SORDINO_TEST_SHARED_DIR")
     db = new_database(tmp_path / "osv.sqlite")
     with db.session() as session:
         import_path(session, advisory)

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 import sordino.models  # noqa: F401  (registers every table)
 from sordino.db import Base, Database
 from sordino.vulndb.service import ImportStats, import_path
+from tests.conftest import SHARED_DATA
 
-OSV = Path(__file__).resolve().parents[3] / "shared" / "data" / "osv"
+OSV = SHARED_DATA / "osv"
 PYPA = OSV / "pypa-advisory-database" / "vulns"
 GO = OSV / "go-vulndb" / "osv"
 
@@ -39,7 +40,7 @@ def new_database(path: Path) -> Database:
 @pytest.fixture(scope="session")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
     if not OSV.is_dir():
-        pytest.skip("shared advisory data missing")
+        pytest.fail("shared advisory data missing: set SORDINO_TEST_SHARED_DIR")
     db = new_database(tmp_path_factory.mktemp("vulndb") / "osv.sqlite")
     started = time.perf_counter()
     with db.session() as session:

@@ -17,8 +17,9 @@ from sordino.vulndb.service import (
     match,
     to_findings,
 )
+from tests.conftest import SHARED_DATA
 
-LOCKFILES = Path(__file__).resolve().parents[3] / "shared" / "data" / "lockfiles"
+LOCKFILES = SHARED_DATA / "lockfiles"
 
 
 def _pypi(name: str, version: str) -> PackageRecord:
