@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,3 +52,25 @@ def test_import_of_a_missing_path_is_a_clear_error(store: Path) -> None:
     assert result.exit_code == 1
     assert "does not exist" in result.output
     assert "Traceback" not in result.output
+
+
+def test_import_with_an_invalid_advisory_exits_1_and_keeps_the_rest(
+    store: Path,
+) -> None:
+    folder = store / "advisories"
+    folder.mkdir()
+    good = {
+        "id": "TEST-1",
+        "modified": "2024-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "flask"}}],
+    }
+    (folder / "good.json").write_text(json.dumps(good))
+    (folder / "bad.json").write_text(json.dumps({"id": "BAD-1", "affected": "x"}))
+    result = CliRunner().invoke(cli, ["vulndb", "import", str(folder)])
+    assert result.exit_code == 1, result.output
+    assert "1 new" in result.output
+    assert "1 unreadable" in result.output
+    assert "BAD-1 is not valid OSV: /affected must be an array" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    status = CliRunner().invoke(cli, ["vulndb", "status"])
+    assert "PyPI" in status.output

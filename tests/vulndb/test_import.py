@@ -114,3 +114,67 @@ def test_empty_database_status(empty_db: Database) -> None:
     assert current.empty
     assert current.by_ecosystem == {}
     assert current.last_import is None
+
+
+def test_content_change_with_the_same_modified_time_is_an_update(
+    empty_db: Database, tmp_path: Path
+) -> None:
+    # Go's export stamps every advisory 0001-01-01: only the content tells.
+    source = tmp_path / "TEST-2024-0001.json"
+    source.write_text(json.dumps(_advisory("0001-01-01T00:00:00Z", "1.0.0")))
+    with empty_db.session() as session:
+        assert import_path(session, source).inserted == 1
+    with empty_db.session() as session:
+        assert import_path(session, source).unchanged == 1
+    source.write_text(json.dumps(_advisory("0001-01-01T00:00:00Z", "1.2.0")))
+    with empty_db.session() as session:
+        again = import_path(session, source)
+        row = session.scalars(select(AffectedPackage)).one()
+    assert (again.updated, again.unchanged) == (1, 0)
+    assert row.ranges[0]["events"][1] == {"fixed": "1.2.0"}
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"affected": "nope"}, "/affected must be an array"),
+        ({"affected": ["x"]}, "/affected/0 must be an object"),
+        ({"affected": [{"package": None, "ranges": "x"}]}, "/affected/0/ranges"),
+        ({"affected": [{"package": "npm"}]}, "/affected/0/package must be an object"),
+        (
+            {"affected": [{"ranges": [{"type": "SEMVER", "events": "x"}]}]},
+            "/affected/0/ranges/0/events must be an array",
+        ),
+        (
+            {"affected": [{"ranges": [{"events": [{"fixed": ["1"]}]}]}]},
+            "/affected/0/ranges/0/events/0/fixed must be a string",
+        ),
+        (
+            {"affected": [{"ecosystem_specific": {"imports": "bad"}}]},
+            "/affected/0/ecosystem_specific/imports must be an array",
+        ),
+        (
+            {"affected": [{"ecosystem_specific": {"imports": [{"symbols": "F"}]}}]},
+            "/affected/0/ecosystem_specific/imports/0/symbols must be an array",
+        ),
+        ({"affected": [{"versions": "2.0.0"}]}, "/affected/0/versions must be an"),
+        ({"aliases": "CVE-1"}, "/aliases must be an array"),
+        ({"severity": [["CVSS_V3"]]}, "/severity/0 must be an object"),
+    ],
+)
+def test_malformed_advisory_is_skipped_and_the_rest_imported(
+    empty_db: Database, tmp_path: Path, change: dict[str, object], where: str
+) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "good.json").write_text(json.dumps(_advisory("2024-01-01T00:00Z", "1")))
+    bad = {"id": "BAD-1", **change}
+    (folder / "bad.json").write_text(json.dumps(bad))
+    with empty_db.session() as session:
+        stats = import_path(session, folder)
+        stored = session.scalar(select(func.count()).select_from(AffectedPackage))
+    assert stats.inserted == 1
+    assert stored == 1
+    assert len(stats.errors) == 1
+    assert "bad.json: BAD-1 is not valid OSV" in stats.errors[0]
+    assert where in stats.errors[0]

@@ -24,7 +24,11 @@ def import_command(
         Path, typer.Argument(help="A zip, a folder, or one .json/.yaml advisory file.")
     ],
 ) -> None:
-    """Load advisories, skipping those whose modified time is unchanged."""
+    """Load advisories, skipping those whose content is unchanged.
+
+    Exits 1 when a file could not be read or is not valid OSV; the readable
+    advisories are loaded all the same.
+    """
     from sordino.cli.main import database
 
     db = database()
@@ -35,6 +39,8 @@ def import_command(
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(code=1) from exc
     _print_import(stats)
+    if stats.errors:
+        raise typer.Exit(code=1)
 
 
 def _print_import(stats: ImportStats) -> None:
@@ -45,7 +51,7 @@ def _print_import(stats: ImportStats) -> None:
         soft_wrap=True,
     )
     for error in stats.errors[:20]:
-        console.print(f"  skipped {error}", soft_wrap=True)
+        console.print(f"  skipped {error}", soft_wrap=True, markup=False)
     if len(stats.errors) > 20:
         console.print(f"  ... and {len(stats.errors) - 20} more", soft_wrap=True)
 

@@ -20,8 +20,8 @@ from sordino.vulndb.reader import (
     Document,
     advisory_row,
     affected_rows,
+    digest,
     iter_documents,
-    parse_time,
 )
 
 log = structlog.get_logger(__name__)
@@ -48,7 +48,11 @@ class ImportStats:
 
 
 def import_path(session: Session, path: Path) -> ImportStats:
-    """Import advisories at ``path``, skipping any whose ``modified`` is unchanged."""
+    """Import advisories at ``path``, skipping any whose content is unchanged.
+
+    Unreadable or malformed documents are skipped and listed in the stats;
+    the others are imported.
+    """
     started = dt.datetime.now(dt.UTC)
     stats = ImportStats(source=str(path))
     documents = iter_documents(path)
@@ -92,12 +96,12 @@ def _import_batch(session: Session, batch: list[Document], stats: ImportStats) -
             continue
         stats.read += 1
         latest[document.data["id"]] = document.data
-    known = _known_modified(session, latest)
+    known = _known_digests(session, latest)
     new, changed = [], []
     for advisory_id, data in latest.items():
         if advisory_id not in known:
             new.append(data)
-        elif _naive(known[advisory_id]) != parse_time(data.get("modified")):
+        elif known[advisory_id] != digest(data):
             changed.append(data)
         else:
             stats.unchanged += 1
@@ -112,19 +116,13 @@ def _import_batch(session: Session, batch: list[Document], stats: ImportStats) -
     stats.updated += len(changed)
 
 
-def _known_modified(session: Session, latest: dict[str, Any]) -> dict[str, dt.datetime]:
+def _known_digests(session: Session, latest: dict[str, Any]) -> dict[str, str]:
     if not latest:
         return {}
     rows = session.execute(
-        select(Advisory.id, Advisory.modified).where(Advisory.id.in_(list(latest)))
+        select(Advisory.id, Advisory.digest).where(Advisory.id.in_(list(latest)))
     )
-    return {row.id: row.modified for row in rows}
-
-
-def _naive(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is not None:
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value
+    return {row.id: row.digest for row in rows}
 
 
 def _insert(session: Session, documents: Iterable[dict[str, Any]], source: str) -> None:

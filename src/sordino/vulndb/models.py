@@ -28,6 +28,8 @@ class Advisory(Base):
     references: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     database_specific: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     source: Mapped[str] = mapped_column(String(1024), default="")
+    # SHA-256 of the document as imported: what decides "unchanged".
+    digest: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class AffectedPackage(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import zipfile
 from collections.abc import Iterator
@@ -59,10 +60,99 @@ def _parse(name: str, raw: bytes) -> Iterator[Document]:
         return
     items = data if isinstance(data, list) else [data]
     for item in items:
-        if isinstance(item, dict) and isinstance(item.get("id"), str):
-            yield Document(name, item)
-        else:
+        if not (isinstance(item, dict) and isinstance(item.get("id"), str)):
             yield Document(name, None, "not an OSV advisory (no id)")
+        elif problem := shape_error(item):
+            yield Document(name, None, f"{item['id']} is not valid OSV: {problem}")
+        else:
+            yield Document(name, item)
+
+
+# The parts of an OSV document that importing and matching walk into, with the
+# JSON type each must have (OSV schema 1.6). Anything else is kept as it is.
+_ARRAY_OF_OBJECTS = ("affected", "severity", "references", "credits")
+_ARRAY_OF_STRINGS = ("aliases", "related")
+
+
+def shape_error(data: dict[str, Any]) -> str:
+    """What makes ``data`` unusable as an OSV advisory, or "" when it is usable.
+
+    Only the structure is checked, so that a document that imports can always
+    be matched; unknown fields and unparsable versions are left to matching,
+    which counts them.
+    """
+    for key in _ARRAY_OF_OBJECTS:
+        if problem := _objects(data.get(key), f"/{key}"):
+            return problem
+    for key in _ARRAY_OF_STRINGS:
+        if problem := _strings(data.get(key), f"/{key}"):
+            return problem
+    for key in ("summary", "details", "modified", "published", "withdrawn"):
+        if data.get(key) is not None and not isinstance(data[key], str | dt.datetime):
+            return f"/{key} must be a string"
+    for key in ("database_specific",):
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            return f"/{key} must be an object"
+    for i, affected in enumerate(data.get("affected") or []):
+        if problem := _affected_error(affected, f"/affected/{i}"):
+            return problem
+    return ""
+
+
+def _affected_error(affected: dict[str, Any], where: str) -> str:
+    for key in ("package", "ecosystem_specific", "database_specific"):
+        if affected.get(key) is not None and not isinstance(affected[key], dict):
+            return f"{where}/{key} must be an object"
+    if problem := _strings(affected.get("versions"), f"{where}/versions", scalar=True):
+        return problem
+    if problem := _objects(affected.get("ranges"), f"{where}/ranges"):
+        return problem
+    for i, item in enumerate(affected.get("ranges") or []):
+        events = item.get("events")
+        if problem := _objects(events, f"{where}/ranges/{i}/events"):
+            return problem
+        for j, event in enumerate(events or []):
+            for kind, value in event.items():
+                if not isinstance(value, str | int | float) or isinstance(value, bool):
+                    return f"{where}/ranges/{i}/events/{j}/{kind} must be a string"
+    imports = (affected.get("ecosystem_specific") or {}).get("imports")
+    if problem := _objects(imports, f"{where}/ecosystem_specific/imports"):
+        return problem
+    for i, entry in enumerate(imports or []):
+        path = f"{where}/ecosystem_specific/imports/{i}/symbols"
+        if problem := _strings(entry.get("symbols"), path):
+            return problem
+    return ""
+
+
+def _objects(value: Any, where: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, list):
+        return f"{where} must be an array"
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            return f"{where}/{i} must be an object"
+    return ""
+
+
+def _strings(value: Any, where: str, *, scalar: bool = False) -> str:
+    """Check an array of strings (with ``scalar``, numbers pass as YAML gives them)."""
+    if value is None:
+        return ""
+    if not isinstance(value, list):
+        return f"{where} must be an array"
+    allowed = (str, int, float) if scalar else (str,)
+    for i, item in enumerate(value):
+        if not isinstance(item, allowed) or isinstance(item, bool):
+            return f"{where}/{i} must be a string"
+    return ""
+
+
+def digest(data: dict[str, Any]) -> str:
+    """A stable hash of a document's content, whatever its key order."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def parse_time(value: Any) -> dt.datetime | None:
@@ -98,6 +188,7 @@ def advisory_row(data: dict[str, Any], source: str) -> dict[str, Any]:
         "references": list(data.get("references") or []),
         "database_specific": dict(data.get("database_specific") or {}),
         "source": source,
+        "digest": digest(data),
     }
 
 
