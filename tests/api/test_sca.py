@@ -291,3 +291,16 @@ def test_missing_advisories_are_reported_not_hidden(tmp_path: Path) -> None:
         assert bundle.findings == []
         # The code was analysed; only the dependency check lacked data.
         assert scan.successful is True
+
+
+def test_vulnerability_tags_appear_once(sca_api: Api) -> None:
+    _scan(sca_api, _packages(0), app="tags-once")
+    body = sca_api.get(
+        "/orgs/{org}/apps/tags-once/findings", params={"type": "oss_vuln"}
+    ).json()
+    findings = body["response"]["findings"]
+    assert findings
+    for finding in findings:
+        keys = [tag["key"] for tag in finding["tags"]]
+        assert keys.count("cvss_31_severity_rating") == 1, keys
+        assert keys.count("cvss_score") == 1, keys

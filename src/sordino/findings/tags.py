@@ -20,6 +20,12 @@ COLUMN_TAGS = {
     "language": "language",
 }
 
+# Tags computed from the ``cvss_score`` column on the way out (see
+# ``column_tags``); a record that carries them has them stored as the column.
+SCORE_TAGS = frozenset({"cvss_score", "cvss_31_severity_rating"})
+# Every tag key that is not kept as a ``finding_tags`` row.
+NOT_ROWS = frozenset(COLUMN_TAGS) | SCORE_TAGS
+
 
 def cvss_rating(score: float) -> str:
     """The CVSS 3.1 qualitative rating of a score."""

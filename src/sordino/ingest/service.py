@@ -24,7 +24,7 @@ from sordino.apps.models import App
 from sordino.db import bulk_insert, bulk_update, table_of, utcnow
 from sordino.findings import cache as findings_cache
 from sordino.findings.models import Finding, FindingTag, Occurrence
-from sordino.findings.tags import COLUMN_TAGS, cvss_rating
+from sordino.findings.tags import NOT_ROWS, cvss_rating
 from sordino.ingest.bundle import (
     FindingRecord,
     PackageRecord,
@@ -146,7 +146,7 @@ def _row(record: FindingRecord, internal_id: str, org_id: str, app_pk: int) -> _
         "fixes": _json(record.fixes),
         "reachable": record.reachable,
     }
-    tags = {k: v for k, v in record.tags.items() if k not in COLUMN_TAGS}
+    tags = {k: v for k, v in record.tags.items() if k not in NOT_ROWS}
     return _Row(internal_id, values, tags, record.line, record.suppressed)
 
 
