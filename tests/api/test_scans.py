@@ -138,3 +138,14 @@ def test_scan_ids_past_64_bits_or_not_ascii_are_404(api: Api) -> None:
         },
     )
     assert 400 <= compare.status_code < 500
+
+
+def test_first_scanned_branch_becomes_the_default(api: Api) -> None:
+    first = add_scan(api.db, api.org_id, [sqli()], branch="main")
+    second = add_scan(api.db, api.org_id, [sqli()], branch="feature")
+    app = api.ok("GET", "/orgs/{org}/apps/shop")
+    assert app["default_branch"] == "main"
+    listed = api.ok("GET", "/orgs/{org}/apps/shop/scans")["scans"]
+    scans = {s["id"]: s for s in listed}
+    assert scans[first["scan"]]["is_default_branch"] is True
+    assert scans[second["scan"]]["is_default_branch"] is False

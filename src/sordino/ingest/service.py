@@ -202,6 +202,9 @@ def ingest(
     apps.lock(session, app)
     if bundle.platform and not app.platform:
         app.platform = bundle.platform
+    if bundle.branch and not app.default_branch:
+        # An app's first branch is its default until someone sets another.
+        app.default_branch = bundle.branch
     if scan is None:
         scan = create_scan(session, org_id, app, bundle)
     identified = identify(bundle.findings)
