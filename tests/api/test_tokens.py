@@ -117,6 +117,8 @@ def test_only_a_hash_of_the_token_is_stored(api: Api) -> None:
         ({"label": "x", "role_id": "MEMBER", "valid_for_seconds": "1h"}, "valid_for"),
         ({"label": "x", "role_id": "MEMBER", "valid_for_seconds": True}, "valid_for"),
         ({"label": ["x"], "role_id": "MEMBER"}, "label"),
+        # A misspelt lifetime must not issue a token that never expires.
+        ({"label": "x", "role_id": "MEMBER", "valid_for": 60}, "valid_for"),
     ],
 )
 def test_bad_token_requests_are_refused(

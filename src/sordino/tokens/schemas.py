@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class TokenCreate(BaseModel):
-    """A token to issue."""
+    """A token to issue.
+
+    Unknown fields are refused: a misspelt ``valid_for_seconds`` would
+    otherwise issue a token that never expires.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     label: str = Field(min_length=1, max_length=255)
     description: str = Field(default="", max_length=2000)
