@@ -40,28 +40,45 @@ func main() {
 """
 
 
+# x/text's Parse family, yaml.v3's Unmarshal, x/net/http2's methods and functions.
+ADVISORIES = ("GO-2021-0113", "GO-2022-0603", "GO-2023-1571")
+
+
 @pytest.fixture
 def session(tmp_path: Path) -> Iterator[Session]:
-    advisory = GO / "GO-2021-0113.json"
-    if not advisory.is_file():
+    advisories = [GO / f"{name}.json" for name in ADVISORIES]
+    if not all(advisory.is_file() for advisory in advisories):
         pytest.fail("shared advisory data missing: set SORDINO_TEST_SHARED_DIR")
     db = new_database(tmp_path / "osv.sqlite")
     with db.session() as session:
-        import_path(session, advisory)
+        for advisory in advisories:
+            import_path(session, advisory)
         yield session
 
 
-def _x_text_match(session: Session, app: Path) -> VulnMatch:
+def _go_match(session: Session, app: Path, advisory: str) -> VulnMatch:
     packages = parse_all(app)
     found = {m.advisory_id: m for m in match(session, packages)}
-    return found["GO-2021-0113"]
+    return found[advisory]
 
 
-def _app(root: Path, source: str) -> Path:
+def _x_text_match(session: Session, app: Path) -> VulnMatch:
+    return _go_match(session, app, "GO-2021-0113")
+
+
+def _app(root: Path, source: str, go_mod: str = GO_MOD) -> Path:
     root.mkdir()
-    (root / "go.mod").write_text(GO_MOD)
+    (root / "go.mod").write_text(go_mod)
     (root / "main.go").write_text(source)
     return root
+
+
+def _reachable(session: Session, app: Path, advisory: str) -> bool:
+    return reachability(
+        _go_match(session, app, advisory),
+        imported_modules(app),
+        used_symbols(app, "go"),
+    )
 
 
 def test_go_app_calling_affected_symbol_is_reachable(
@@ -155,3 +172,158 @@ def test_python_symbol_filter(tmp_path: Path) -> None:
     pyyaml = _package("pypi", "", "pyyaml")
     assert not reachability(_match_for(pyyaml, ["yaml.load"]), imports, symbols)
     assert reachability(_match_for(pyyaml, ["yaml.safe_load"]), imports, symbols)
+
+
+MENTIONS_PARSE = """package main
+
+import (
+\t"fmt"
+\t// "golang.org/x/net/html" was used once
+\t"golang.org/x/text/language"
+)
+
+/* An older version called language.Parse(input) here. */
+func main() {
+\t// language.Parse("en") panics on malformed tags.
+\texample := "language.MustParse(\\"en\\")"
+\traw := `language.ParseAcceptLanguage(header)`
+\tquote := '"'; tag := language.Make("en")
+\tfmt.Println(language.English, example, raw, quote, tag)
+}
+"""
+
+
+def test_go_comments_and_strings_are_not_uses(session: Session, tmp_path: Path) -> None:
+    app = _app(tmp_path / "mentions", MENTIONS_PARSE)
+    assert imported_modules(app)["go"] == {"fmt", "golang.org/x/text/language"}
+    symbols = used_symbols(app, "go")
+    language = "golang.org/x/text/language"
+    assert {f"{language}.English", f"{language}.Make"} <= symbols
+    assert not {f"{language}.{s}" for s in ("Parse", "MustParse")} & symbols
+    assert not _reachable(session, app, "GO-2021-0113")
+
+
+def test_imports_in_comments_and_strings_do_not_count(tmp_path: Path) -> None:
+    (tmp_path / "web.js").write_text(
+        "// import legacy from 'left-pad';\n"
+        '/* const old = require("request"); */\n'
+        "const help = \"import x from 'lodash-es'\";\n"
+        "const tpl = `require('underscore') ${require('chalk')}`;\n"
+        "const q = s.replace(/'/g, \"\"); const m = require('moment');\n"
+        'const half = total / 2; const axios = require("axios");\n'
+    )
+    (tmp_path / "Main.java").write_text(
+        "package app;\n\n"
+        "import com.fasterxml.jackson.databind.ObjectMapper;\n"
+        "/*\nimport org.apache.logging.log4j.Logger;\n*/\n"
+        "class Main {\n"
+        '    String help = """\n        import org.yaml.snakeyaml.Yaml;\n'
+        '        """;\n'
+        "    char quote = '\"';\n"
+        "}\n"
+    )
+    (tmp_path / "app.py").write_text(
+        '# import flask\nimport yaml\nHELP = """\nimport django\n"""\n'
+    )
+    imports = imported_modules(tmp_path)
+    assert imports["javascript"] == {"chalk", "moment", "axios"}
+    assert imports["java"] == {"com.fasterxml.jackson.databind.ObjectMapper"}
+    assert imports["python"] == {"yaml"}
+
+
+YAML_GO_MOD = (
+    "module example.com/app\n\ngo 1.20\n\n"
+    "require gopkg.in/yaml.v3 v3.0.0-20210107192922-496545a6307b\n"
+)
+
+UNMARSHALS = """package main
+
+import (
+\t"github.com/mattn/go-sqlite3"
+\t"gopkg.in/src-d/go-git.v4"
+\t"gopkg.in/yaml.v3"
+\tmux "github.com/gorilla/mux/v2"
+)
+
+func main() {
+\tvar v map[string]any
+\t_ = yaml.Unmarshal([]byte("a: 1"), &v)
+\t_, _ = git.PlainOpen(".")
+\t_ = sqlite3.Version
+\t_ = mux.NewRouter()
+}
+"""
+
+
+def test_go_default_names_of_versioned_and_prefixed_paths(
+    session: Session, tmp_path: Path
+) -> None:
+    app = _app(tmp_path / "yaml", UNMARSHALS, YAML_GO_MOD)
+    symbols = used_symbols(app, "go")
+    assert {
+        "gopkg.in/yaml.v3.Unmarshal",
+        "gopkg.in/src-d/go-git.v4.PlainOpen",
+        "github.com/mattn/go-sqlite3.Version",
+        "github.com/gorilla/mux/v2.NewRouter",
+    } <= symbols
+    assert _reachable(session, app, "GO-2022-0603")
+
+
+DOT_IMPORT = """package main
+
+import (
+\t"fmt"
+\t. "golang.org/x/text/language"
+)
+
+func main() {
+\tfmt.Println(MustParse("en"))
+}
+"""
+
+
+def test_go_dot_import_uses_unqualified_names(session: Session, tmp_path: Path) -> None:
+    app = _app(tmp_path / "dot", DOT_IMPORT)
+    assert "golang.org/x/text/language.MustParse" in used_symbols(app, "go")
+    assert _reachable(session, app, "GO-2021-0113")
+
+
+X_NET_GO_MOD = "module example.com/app\n\ngo 1.20\n\nrequire golang.org/x/net v0.6.0\n"
+
+BLANK_HTTP2 = """package main
+
+import (
+\t"net/http"
+
+\t_ "golang.org/x/net/http2"
+)
+
+func main() {
+\treq, _ := http.NewRequest("GET", "https://example.com", nil)
+\t_, _ = http.DefaultTransport.RoundTrip(req)
+}
+"""
+
+NAMED_HTTP2 = """package main
+
+import (
+\t"net/http"
+
+\t"golang.org/x/net/http2"
+)
+
+func main() {
+\treq, _ := http.NewRequest("GET", "https://example.com", nil)
+\tt := &http2.Transport{}
+\t_, _ = t.RoundTrip(req)
+}
+"""
+
+
+def test_go_methods_need_the_package_named(session: Session, tmp_path: Path) -> None:
+    # RoundTrip is called on net/http's transport: x/net/http2 is only linked in.
+    blank = _app(tmp_path / "blank", BLANK_HTTP2, X_NET_GO_MOD)
+    assert "golang.org/x/net/http2" in imported_modules(blank)["go"]
+    assert not _reachable(session, blank, "GO-2023-1571")
+    named = _app(tmp_path / "named", NAMED_HTTP2, X_NET_GO_MOD)
+    assert _reachable(session, named, "GO-2023-1571")

@@ -1,9 +1,21 @@
 """Whether the app's own code uses a vulnerable package (and its affected symbols).
 
 Imports are read from source: Python with ``ast``, JavaScript/TypeScript,
-Java and Go with regular expressions. A vulnerable package is reachable when
-the code imports it; when the advisory names affected symbols, only when the
-code also uses one of them.
+Java and Go with regular expressions run over the text with its comments and
+literals blanked out (``sca.lexing``), so a mention in a comment or a string
+is neither an import nor a use. A vulnerable package is reachable when the code
+imports it; when the advisory names affected symbols, only when the code also
+uses one of them.
+
+Go symbol uses are read per file, from the names the file gives its imports:
+``pkg.Symbol`` through an explicit name or the package's default name (the
+last path element, without a ``/vN`` major version or gopkg.in's ``.vN``, and
+also without a ``go-``/``-go`` affix, since packages are often named so), and
+an unqualified exported name through a dot import. Receivers are not resolved,
+so a method symbol ``Type.Method`` counts as used when the code calls a method
+of that name on some value *and* names the package somewhere (any
+``pkg.Symbol`` or a dot import): a package imported only as ``_`` never has
+its symbols used, though it still counts as imported.
 """
 
 from __future__ import annotations
@@ -17,6 +29,7 @@ from pathlib import Path
 
 import structlog
 
+from sordino.sca import lexing
 from sordino.vulndb.matching import VulnMatch
 
 log = structlog.get_logger(__name__)
@@ -28,15 +41,20 @@ LANGUAGE_SUFFIXES = {
     "go": (".go",),
 }
 _SKIPPED_DIRS = {".git", "node_modules", "vendor", ".venv", "venv", "__pycache__"}
+# Run over masked text, where a literal's inside is blank: the path is read back
+# from the original text between the quotes.
 _JS_IMPORT = re.compile(
-    r"""(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]"""
+    r"""(?:\bfrom|\bimport\s*\(?|\brequire\s*\()\s*(['"`])[^'"`]*['"`]"""
 )
 _JAVA_IMPORT = re.compile(r"^\s*import\s+(?:static\s+)?([\w.]+)", re.MULTILINE)
-_GO_IMPORT_BLOCK = re.compile(r"^import\s*\((.*?)^\)", re.MULTILINE | re.DOTALL)
-_GO_IMPORT_LINE = re.compile(r'^import\s+(\w+\s+|\.\s+|_\s+)?"([^"]+)"', re.MULTILINE)
-_GO_BLOCK_ITEM = re.compile(r'^\s*(\w+\s+|\.\s+|_\s+)?"([^"]+)"', re.MULTILINE)
-_GO_SELECTOR = re.compile(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\s*[\(\[{]?")
-_GO_METHOD_CALL = re.compile(r"\.([A-Za-z_]\w*)\s*\(")
+_GO_IMPORT_DECL = re.compile(r"\bimport\s*(\([^)]*\)|[^;\n]*)")
+_GO_IMPORT_SPEC = re.compile(r"(?:(\w+|\.)\s*)?(\"[^\"\n]*\"|`[^`]*`)")
+# ``x.Name``, with the qualifier absent when the dot follows a call or an index.
+_GO_SELECTOR = re.compile(r"(?:\b([^\W\d]\w*)\s*)?\.\s*([^\W\d]\w*)(\s*\()?")
+# An identifier, with the dot before it when it is a selector's field.
+_GO_IDENTIFIER = re.compile(r"(\.\s*)?\b([^\W\d]\w*)")
+_GO_MAJOR_VERSION = re.compile(r"v\d+")
+_GO_NAME_AFFIX = re.compile(r"^go[-.]|[-.]go$")
 
 # Distributions whose importable top-level module differs from the name.
 PYPI_MODULES: dict[str, tuple[str, ...]] = {
@@ -93,23 +111,42 @@ def _python_imports(text: str) -> set[str]:
     return found
 
 
-def _go_imports(text: str) -> dict[str, str]:
-    """Import path → the name the file uses for it."""
-    pairs = [(m.group(1), m.group(2)) for m in _GO_IMPORT_LINE.finditer(text)]
-    for block in _GO_IMPORT_BLOCK.findall(text):
-        pairs += [(m.group(1), m.group(2)) for m in _GO_BLOCK_ITEM.finditer(block)]
-    result = {}
-    for alias, path in pairs:
-        name = (alias or "").strip() or _go_default_name(path)
-        result[path] = name
-    return result
+def _js_imports(text: str) -> set[str]:
+    masked = lexing.mask(text, lexing.JAVASCRIPT)
+    found = set()
+    for match in _JS_IMPORT.finditer(masked):
+        path = text[match.end(1) : match.end() - 1]
+        if path and "${" not in path and "\n" not in path:
+            found.add(path)
+    return found
 
 
-def _go_default_name(path: str) -> str:
-    last = path.rsplit("/", 1)[-1]
-    if re.fullmatch(r"v\d+", last) and "/" in path:
-        last = path.rsplit("/", 2)[-2]
-    return last.removesuffix(".go").replace("-", "_").split(".")[-1]
+def _java_imports(text: str) -> set[str]:
+    return set(_JAVA_IMPORT.findall(lexing.mask(text, lexing.JAVA)))
+
+
+def _go_imports(text: str, masked: str) -> list[tuple[str, str]]:
+    """(name, import path) of each import: the name is ``""`` when not given."""
+    pairs = []
+    for declaration in _GO_IMPORT_DECL.finditer(masked):
+        start, end = declaration.span(1)
+        for spec in _GO_IMPORT_SPEC.finditer(masked, start, end):
+            literal_start, literal_end = spec.span(2)
+            path = text[literal_start + 1 : literal_end - 1]
+            pairs.append((spec.group(1) or "", path))
+    return pairs
+
+
+def _go_package_names(path: str) -> set[str]:
+    """Names a file may use for ``path`` when it imports it without a name."""
+    parts = path.split("/")
+    last = parts[-1]
+    if len(parts) > 1 and _GO_MAJOR_VERSION.fullmatch(last):
+        last = parts[-2]
+    if parts[0] == "gopkg.in":
+        last = re.sub(r"\.v\d+$", "", last)
+    names = {re.sub(r"\W", "_", n) for n in (last, _GO_NAME_AFFIX.sub("", last))}
+    return {name for name in names if name.isidentifier()}
 
 
 def imported_modules(root: Path) -> dict[str, set[str]]:
@@ -118,17 +155,19 @@ def imported_modules(root: Path) -> dict[str, set[str]]:
     for path in _files(root, LANGUAGE_SUFFIXES["python"]):
         found["python"] |= _python_imports(_read(path))
     for path in _files(root, LANGUAGE_SUFFIXES["javascript"]):
-        found["javascript"] |= set(_JS_IMPORT.findall(_read(path)))
+        found["javascript"] |= _js_imports(_read(path))
     for path in _files(root, LANGUAGE_SUFFIXES["java"]):
-        found["java"] |= set(_JAVA_IMPORT.findall(_read(path)))
+        found["java"] |= _java_imports(_read(path))
     for path in _files(root, LANGUAGE_SUFFIXES["go"]):
-        found["go"] |= set(_go_imports(_read(path)))
+        text = _read(path)
+        masked = lexing.mask(text, lexing.GO)
+        found["go"] |= {p for _, p in _go_imports(text, masked)}
     return dict(found)
 
 
 def used_symbols(root: Path, language: str) -> set[str]:
     """``importpath.Symbol`` uses (Go) or ``module.attr`` uses (Python), plus
-    bare method names called anywhere (receiver types are not resolved)."""
+    the bare names of methods called on values (Go; receivers are not resolved)."""
     if language == "go":
         return _go_symbols(root)
     if language == "python":
@@ -139,13 +178,33 @@ def used_symbols(root: Path, language: str) -> set[str]:
 def _go_symbols(root: Path) -> set[str]:
     used: set[str] = set()
     for path in _files(root, LANGUAGE_SUFFIXES["go"]):
-        text = _read(path)
-        names = {name: imp for imp, name in _go_imports(text).items()}
-        for match in _GO_SELECTOR.finditer(text):
-            qualifier, symbol = match.groups()
-            if qualifier in names:
-                used.add(f"{names[qualifier]}.{symbol}")
-        used |= set(_GO_METHOD_CALL.findall(text))
+        used |= _go_file_symbols(_read(path))
+    return used
+
+
+def _go_file_symbols(text: str) -> set[str]:
+    """``importpath.Symbol`` uses of one file, plus the methods it calls."""
+    masked = lexing.mask(text, lexing.GO)
+    names: dict[str, set[str]] = defaultdict(set)
+    dotted: list[str] = []
+    for name, path in _go_imports(text, masked):
+        if name == ".":
+            dotted.append(path)
+        elif name != "_":
+            for candidate in {name} if name else _go_package_names(path):
+                names[candidate].add(path)
+    used: set[str] = set()
+    for match in _GO_SELECTOR.finditer(masked):
+        qualifier, symbol, call = match.groups()
+        if qualifier in names:
+            used |= {f"{path}.{symbol}" for path in names[qualifier]}
+        elif call:
+            used.add(symbol)
+    if dotted:
+        for match in _GO_IDENTIFIER.finditer(masked):
+            selected, symbol = match.groups()
+            if not selected and symbol[0].isupper():
+                used |= {f"{path}.{symbol}" for path in dotted}
     return used
 
 
@@ -223,12 +282,20 @@ def _imported(match: VulnMatch, imports: dict[str, set[str]]) -> bool:
 def _symbol_used(match: VulnMatch, symbol: str, used: set[str]) -> bool:
     if symbol in used:
         return True
-    for module in match.modules:
-        if symbol.startswith(module + "."):
-            local = symbol[len(module) + 1 :]
-            if "." in local:  # Type.Method: receivers are not resolved
-                return local.split(".", 1)[1] in used
-    return False
+    owners = [m for m in match.modules if symbol.startswith(m + ".")]
+    if not owners:
+        return False
+    module = max(owners, key=len)
+    _, dot, method = symbol[len(module) + 1 :].partition(".")
+    # Type.Method: receivers are not resolved, so a call of that method on any
+    # value counts, provided the code names the package somewhere.
+    return bool(dot) and method in used and _named(module, used)
+
+
+def _named(module: str, used: set[str]) -> bool:
+    """Whether the code refers to a symbol of ``module`` by name."""
+    prefix = module + "."
+    return any(symbol.startswith(prefix) for symbol in used)
 
 
 def reachability(
