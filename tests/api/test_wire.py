@@ -385,3 +385,16 @@ def test_health_and_openapi(api: Api) -> None:
         ("/api/v4/user", "get"),
     }
     assert expected <= {(p, m) for p, m, _ in operations}
+
+
+def test_a_form_encoded_body_is_told_to_send_json(api: Api) -> None:
+    # What `curl -X PUT -d '[...]'` sends.
+    response = api.put(
+        "/orgs/{org}/apps",
+        content=b'[{"id": "x"}]',
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    body = error(response, 400, "VALIDATION_FAILED")
+    assert "Content-Type: application/json" in body["validation_errors"][0]
+    assert "application/x-www-form-urlencoded" in body["validation_errors"][0]
+    assert api.ok("GET", "/orgs/{org}/apps") == []

@@ -125,10 +125,28 @@ async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status, exc.message, exc.validation_errors, exc.code)
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [_describe(e) for e in exc.errors()]
+    if _body_not_json(request, exc):
+        # FastAPI reads a body as JSON only when it is labelled so; anything
+        # else (curl -d sends a form) fails validation with a puzzling message.
+        content_type = request.headers.get("content-type", "") or "none"
+        problems.insert(
+            0,
+            f"body: send JSON with Content-Type: application/json (got {content_type})",
+        )
     return error_response(400, "the request is not valid", problems)
+
+
+def _body_not_json(request: Request, exc: RequestValidationError) -> bool:
+    if not any(error.get("loc", ())[:1] == ("body",) for error in exc.errors()):
+        return False
+    sent = request.headers.get("content-length", "0") not in ("", "0")
+    if not sent and "transfer-encoding" not in request.headers:
+        return False  # no body at all: "Field required" says it
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    return content_type != "application/json" and not content_type.endswith("+json")
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
