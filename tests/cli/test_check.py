@@ -11,7 +11,6 @@ import pytest
 from typer.testing import CliRunner
 
 from sordino.analysis import runner as runner_module
-from sordino.cli import check as check_cli
 from sordino.cli.main import app as cli
 from sordino.config import get_settings
 from sordino.db import Database
@@ -19,6 +18,7 @@ from sordino.ingest.bundle import FindingRecord, ScanBundle
 from sordino.orgs import service as orgs
 from tests.api import compound_data
 from tests.api.scandata import add_scan, sqli, weak_hash, xss
+from tests.cli.server import route_to
 from tests.conftest import TEST_KEY, Api
 
 runner = CliRunner()
@@ -106,12 +106,7 @@ def test_problems_exit_2_with_a_message(local: Any, tmp_path: Path) -> None:
 def test_server_mode_posts_the_rules(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     add_scan(api.db, api.org_id, [weak_hash()])
     add_scan(api.db, api.org_id, [weak_hash(), sqli()])
-
-    def post(url: str, **kwargs: Any) -> Any:
-        kwargs.pop("timeout", None)
-        return api.client.post(url.removeprefix("http://testserver"), **kwargs)
-
-    monkeypatch.setattr(check_cli.httpx, "post", post)
+    route_to(api, monkeypatch)
     args = ["check", "--app", "shop", "--server", "http://testserver"]
 
     result = runner.invoke(cli, [*args, "--token", api.token])
@@ -120,6 +115,26 @@ def test_server_mode_posts_the_rules(api: Api, monkeypatch: pytest.MonkeyPatch) 
     assert "no-new-critical" in result.output
     refused = runner.invoke(cli, [*args, "--token", "not-a-jwt"])
     assert refused.exit_code == 2
+
+
+def test_server_and_token_from_the_environment(
+    api: Api, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A CI runner has no profile: SORDINO_SERVER and SORDINO_TOKEN, as for analyze.
+    monkeypatch.setenv("SORDINO_DATA_DIR", str(tmp_path / "empty"))
+    get_settings.cache_clear()
+    add_scan(api.db, api.org_id, [weak_hash()])
+    add_scan(api.db, api.org_id, [weak_hash(), sqli()])
+    route_to(api, monkeypatch)
+    monkeypatch.setenv("SORDINO_SERVER", "http://testserver")
+    monkeypatch.setenv("SORDINO_TOKEN", api.token)
+
+    result = runner.invoke(cli, ["check", "--app", "shop"])
+
+    get_settings.cache_clear()
+    assert result.exit_code == 1, result.output
+    assert "no-new-critical" in result.output
+    assert not (tmp_path / "empty" / "sordino.db").exists()
 
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "vulnerable-app"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -11,36 +10,15 @@ from typer.testing import CliRunner
 
 from sordino.cli import target
 from sordino.cli.main import app as cli
+from tests.cli.server import route_to
 from tests.conftest import Api
 
 runner = CliRunner()
 
 
-class _ThroughTestClient:
-    """Stands in for the httpx client a Server opens: sends to the test app."""
-
-    def __init__(self, api: Api) -> None:
-        self.api = api
-
-    def __enter__(self) -> _ThroughTestClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        headers = {"Authorization": f"Bearer {self.api.token}"}
-        return self.api.client.request(
-            method,
-            "/api/v4" + path,
-            headers={**headers, **kwargs.pop("headers", {})},
-            **kwargs,
-        )
-
-
 @pytest.fixture
 def via_api(api: Api, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    monkeypatch.setattr(target.Server, "client", lambda self: _ThroughTestClient(api))
+    route_to(api, monkeypatch)
     return ["--server", "http://sordino.test", "--token", api.token]
 
 

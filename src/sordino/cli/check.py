@@ -5,7 +5,8 @@ languages makes one named after its ``--app``) or an app; a compound is checked
 over the member scans of its latest polyglot scan.
 
 The check runs against the embedded database by default, or against a server
-with ``--server`` (the token and org come from ``--token`` or the profile).
+with ``--server`` or ``SORDINO_SERVER``, as ``sordino analyze`` does (the token
+comes from ``--token``, ``SORDINO_TOKEN`` or the profile).
 It prints one row per rule and exits with status 1 when any rule has more
 matching findings than its threshold, 2 when the check could not run.
 """
@@ -15,15 +16,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
-import jwt
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from sordino.checks import policies
 from sordino.checks.schemas import DEFAULT_CONFIG, CheckConfig, ScanSelector
-from sordino.cli import profile
+from sordino.cli import profile, target
+from sordino.cli.target import Server, TargetError
 
 console = Console()
 err = Console(stderr=True)
@@ -54,31 +54,15 @@ class CheckFailed(Exception):
     """The check could not be run; the message says why."""
 
 
-def _org_of(token: str) -> str:
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.InvalidTokenError as exc:
-        raise CheckFailed("the token is not a sordino access token") from exc
-    return str(claims.get("orgID", ""))
-
-
-def on_server(server: str, token: str, app: str, config: CheckConfig) -> dict[str, Any]:
+def on_server(server: Server, app: str, config: CheckConfig) -> dict[str, Any]:
     """Ask a sordino server to run the check."""
-    url = f"{server.rstrip('/')}/api/v4/orgs/{_org_of(token)}/apps/{app}/scans/check"
     body = config.model_dump(mode="json", by_alias=True, exclude_none=True)
     try:
-        response = httpx.post(
-            url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60
-        )
-    except httpx.HTTPError as exc:
-        raise CheckFailed(f"cannot reach {server}: {exc}") from exc
-    try:
-        answer = response.json()
-    except ValueError as exc:
-        raise CheckFailed(f"{server} answered {response.status_code}") from exc
-    if response.status_code != 200 or not answer.get("ok"):
-        raise CheckFailed(f"{server} refused the check: {answer.get('message', '')}")
-    result: dict[str, Any] = answer["response"]
+        result = server.send("POST", f"/orgs/{{org}}/apps/{app}/scans/check", json=body)
+    except TargetError as exc:
+        raise CheckFailed(f"{server.url} refused the check: {exc}") from exc
+    if not isinstance(result, dict):
+        raise CheckFailed(f"{server.url} answered with no check result")
     return result
 
 
@@ -159,8 +143,13 @@ def check(
     base: Annotated[
         str | None, typer.Option(help="Compare with the latest scan of this branch.")
     ] = None,
-    server: Annotated[str | None, typer.Option(help="A sordino server URL.")] = None,
-    token: Annotated[str | None, typer.Option(help="Token for --server.")] = None,
+    server: Annotated[
+        str | None, typer.Option(help="A sordino server URL (or SORDINO_SERVER).")
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(help="Token for the server (or SORDINO_TOKEN, or the profile)."),
+    ] = None,
 ) -> None:
     """Fail (exit 1) when a rule finds more findings than its threshold."""
     try:
@@ -169,14 +158,8 @@ def check(
             rules.target = ScanSelector(branch=branch)
         if base and rules.source is None:
             rules.source = ScanSelector(branch=base)
-        if server:
-            saved = profile.load()
-            secret = token or (saved.token if saved else "")
-            if not secret:
-                raise CheckFailed("--server needs --token or a saved profile")
-            result = on_server(server, secret, app, rules)
-        else:
-            result = embedded(app, rules)
+        remote = target.resolve(server, token)
+        result = on_server(remote, app, rules) if remote else embedded(app, rules)
     except CheckFailed as exc:
         err.print(f"check could not run: {exc}")
         raise typer.Exit(BROKEN) from exc
