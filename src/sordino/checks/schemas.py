@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sordino.ingest.bundle import FindingType, Severity
+
+# Tag keys whose values form a closed set: a misspelt value there would match
+# nothing and let every build pass, so it is refused instead.
+_CLOSED_TAGS: dict[str, frozenset[str]] = {
+    "severity": frozenset([*get_args(Severity), "moderate", "info"]),
+    "type": frozenset(get_args(FindingType)),
+    "finding_type": frozenset(get_args(FindingType)),
+    "status": frozenset(["unset", "fixed", "ignored", "3rdparty"]),
+}
 
 
 class CheckMeta(BaseModel):
@@ -45,6 +56,21 @@ class CheckRule(BaseModel):
     num_findings: int | None = Field(default=None, ge=0, le=100)
     reachable: bool | None = None
 
+    @field_validator("tags")
+    @classmethod
+    def _known_values(cls, tags: dict[str, list[str]]) -> dict[str, list[str]]:
+        for key, values in tags.items():
+            allowed = _CLOSED_TAGS.get(key)
+            unknown = sorted(set(values) - allowed) if allowed else []
+            if unknown:
+                raise ValueError(
+                    f"unknown {key} {', '.join(map(repr, unknown))}: "
+                    f"use {', '.join(sorted(allowed or ()))}"
+                )
+            if not values:
+                raise ValueError(f"tag {key!r} lists no values")
+        return tags
+
 
 class CheckConfig(BaseModel):
     """A check request body, also the content of a policy file."""
@@ -55,7 +81,7 @@ class CheckConfig(BaseModel):
     meta: CheckMeta = Field(default_factory=CheckMeta)
     source: ScanSelector | None = None
     target: ScanSelector | None = None
-    rules: list[CheckRule]
+    rules: list[CheckRule] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> CheckConfig:
