@@ -55,6 +55,22 @@ def test_new_critical_fails_the_build(local: Any) -> None:
     assert sqli().title in result.output
 
 
+def test_findings_past_num_findings_are_counted(local: Any, tmp_path: Path) -> None:
+    db, org_id = local
+    add_scan(db, org_id, [weak_hash()])
+    add_scan(db, org_id, [weak_hash(), *(sqli(line=n) for n in (10, 20, 30))])
+    config = tmp_path / "gate.yml"
+    config.write_text(
+        "version: 2\nmeta: {kind: diff, num_findings: 1}\n"
+        "rules: [{id: gate, threshold: 0, tags: {severity: [critical]}}]\n"
+    )
+
+    result = runner.invoke(cli, ["check", "--app", "shop", "--config", str(config)])
+
+    assert result.exit_code == 1, result.output
+    assert "gate: ... and 2 more" in result.output
+
+
 def test_no_new_critical_passes(local: Any) -> None:
     db, org_id = local
     add_scan(db, org_id, [sqli()])

@@ -96,7 +96,7 @@ def embedded(name: str, config: CheckConfig) -> dict[str, Any]:
             raise CheckFailed(str(exc)) from exc
 
 
-def _caption(result: dict[str, Any]) -> str:
+def _caption(result: dict[str, Any], kind_of_check: str) -> str:
     """Which scans were compared, for the table's caption."""
     target = result["target"]
     kind = "polyglot scan" if "scans" in target else "scan"
@@ -104,12 +104,14 @@ def _caption(result: dict[str, Any]) -> str:
     source = result.get("source")
     if source:
         return f"{text} against {kind} {source['id']}"
+    if kind_of_check == "single":
+        return f"{text}, every finding"
     return f"{text} (no earlier scan to compare with)"
 
 
 def render(config: CheckConfig, result: dict[str, Any]) -> bool:
     """Print the rules table; True when every rule passed."""
-    table = Table(title="check analysis", caption=_caption(result))
+    table = Table(title="check analysis", caption=_caption(result, config.meta.kind))
     for column in ("rule", "threshold", "found", "result"):
         table.add_column(column)
     thresholds = {rule.id: rule.threshold for rule in config.rules}
@@ -128,7 +130,12 @@ def render(config: CheckConfig, result: dict[str, Any]) -> bool:
     for rule_id, summary in result["rules"].items():
         if summary["over_threshold"] > 0:
             for finding in summary["findings"]:
-                console.print(f"  {rule_id}: #{finding['id']} {finding['title']}")
+                console.print(
+                    f"  {rule_id}: #{finding['id']} {finding['title']}", soft_wrap=True
+                )
+            hidden = summary["matched"] - len(summary["findings"])
+            if hidden > 0:
+                console.print(f"  {rule_id}: ... and {hidden} more", soft_wrap=True)
     return passed
 
 
