@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 # An app id: 1 to 255 letters, digits, '_', ':', '.' and '-', starting and ending with
@@ -44,3 +45,56 @@ def parse_id(text: str) -> int | None:
         return None
     value = int(text)
     return value if value <= MAX_ID else None
+
+
+def is_unicode(value: str) -> bool:
+    """Whether ``value`` can be encoded as UTF-8 (it holds no lone surrogate)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def text_problem(value: str, max_length: int | None = None) -> str:
+    """Why the databases cannot store ``value`` alike ("" when they can).
+
+    PostgreSQL text holds no NUL character, UTF-8 encodes no lone surrogate,
+    and PostgreSQL refuses a value longer than its VARCHAR column where SQLite
+    keeps it whole.
+    """
+    if "\x00" in value:
+        return "must not contain a NUL character"
+    if not is_unicode(value):
+        return "is not valid Unicode (it holds an unpaired surrogate)"
+    if max_length is not None and len(value) > max_length:
+        return f"must be at most {max_length} characters"
+    return ""
+
+
+JsonPath = list[str | int]
+
+
+def find_text(value: Any, wrong: Callable[[str], bool]) -> tuple[JsonPath, str] | None:
+    """The first string of a JSON value that is ``wrong``, and its path; or None.
+
+    Member names count as strings (a wrong name's path ends with that name);
+    strings are visited in document order.
+    """
+    stack: list[tuple[JsonPath, Any]] = [([], value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if wrong(item):
+                return path, item
+        elif isinstance(item, dict):
+            members: list[tuple[JsonPath, Any]] = []
+            for key, child in item.items():
+                # The name is visited before the value it introduces.
+                members += [([*path, key], key), ([*path, key], child)]
+            stack.extend(reversed(members))
+        elif isinstance(item, list):
+            stack.extend(reversed([([*path, i], x) for i, x in enumerate(item)]))
+    return None

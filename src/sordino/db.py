@@ -16,13 +16,14 @@ from sqlalchemy import (
     DateTime,
     Engine,
     MetaData,
+    String,
     Table,
     TypeDecorator,
     create_engine,
     event,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, QueryableAttribute, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 NAMING = {
@@ -69,6 +70,22 @@ class Base(DeclarativeBase):
 def table_of(model: type[Base]) -> Table:
     """The Core table behind a model, for batched statements."""
     return cast(Table, model.__table__)
+
+
+def max_length(attribute: QueryableAttribute[Any]) -> int:
+    """The declared length of a VARCHAR column, such as ``max_length(Scan.branch)``.
+
+    PostgreSQL refuses longer values; SQLite would keep them whole.
+    """
+    kind = attribute.expression.type
+    if not isinstance(kind, String) or kind.length is None:
+        raise TypeError(f"{attribute} is not a column of bounded length")
+    return kind.length
+
+
+def text_lengths(table: Table) -> dict[str, int | None]:
+    """Each text column of ``table`` with its length (None when unbounded)."""
+    return {c.name: c.type.length for c in table.columns if isinstance(c.type, String)}
 
 
 def bulk_insert(

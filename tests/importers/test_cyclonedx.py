@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import pytest
 
 from sordino.importers import detect_format, load
 from sordino.importers.cyclonedx import parse_cyclonedx, parse_cyclonedx_path
+from sordino.importers.cyclonedx_vulns import VulnContext, convert_vulnerability
 from sordino.importers.errors import InvalidReportError
 from sordino.importers.validate import validate_cyclonedx, validate_sarif
 from tests.conftest import SHARED_DATA
@@ -179,3 +181,53 @@ def test_validators_report_pointers() -> None:
         {"type": "library", "name": "x", "licenses": [{"license": {"id": "NOPE"}}]}
     ]
     assert validate_cyclonedx(doc)
+
+
+def _bom(vulnerability: dict[str, Any]) -> bytes:
+    component = {"type": "library", "name": "lib", "version": "1", "bom-ref": "c"}
+    return json.dumps(
+        {
+            "bomFormat": "CycloneDX",
+            "specVersion": "1.5",
+            "components": [component],
+            "vulnerabilities": [{"id": "CVE-1", "affects": [{"ref": "c"}]}]
+            + [vulnerability],
+        }
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "score", [float("nan"), float("inf"), -float("inf"), 12, -1, True]
+)
+def test_rating_score_that_is_not_a_cvss_score_is_ignored(score: Any) -> None:
+    ctx = VulnContext(tool="t", by_ref={})
+    vuln = {
+        "id": "CVE-2",
+        "ratings": [
+            {"score": score, "method": "CVSSv31", "severity": "high"},
+            {"score": score, "method": "CVSSv2"},
+        ],
+        "affects": [{"ref": "pkg:pypi/lib@1"}],
+    }
+    (finding,) = convert_vulnerability(vuln, ctx, "/vulnerabilities/0")
+    assert (finding.severity, finding.cvss_score) == ("high", None)
+    assert "cvss_score" not in finding.tags
+
+
+def test_out_of_range_score_in_a_document_falls_back_to_the_next_rating() -> None:
+    ratings = [
+        {"score": 12.5, "method": "CVSSv31"},
+        {"score": 6.1, "method": "CVSSv2"},
+    ]
+    vuln = {"id": "CVE-2", "ratings": ratings, "affects": [{"ref": "c"}]}
+    bundle = parse_cyclonedx(io.BytesIO(_bom(vuln)), app="a")
+    finding = bundle.findings[1]
+    assert (finding.severity, finding.cvss_score) == ("medium", 6.1)
+
+
+def test_unpaired_surrogate_in_a_component_is_refused_with_its_pointer() -> None:
+    document = _bom({"id": "CVE-2"}).replace(b'"name": "lib"', b'"name": "\\udc00"')
+    with pytest.raises(InvalidReportError) as caught:
+        parse_cyclonedx(io.BytesIO(document), app="a")
+    assert caught.value.location == "/components/0/name"
+    assert "not valid Unicode" in caught.value.message

@@ -157,3 +157,53 @@ def test_round_trip_of_generated_findings(
     bundle = parse_sarif(io.BytesIO(json.dumps(doc).encode()), app="a")
     parsed = [(f.rule_id, f.file, f.line, f.severity) for f in bundle.findings]
     assert parsed == [(f"gen/{r}", p, n, s) for r, p, n, s in items]
+
+
+def _log_with_region(region: dict[str, Any], in_flow: bool = False) -> bytes:
+    location = {"physicalLocation": {"region": region}}
+    result: dict[str, Any] = {"ruleId": "r", "message": {"text": "m"}}
+    if in_flow:
+        flow = {"threadFlows": [{"locations": [{"location": location}]}]}
+        result["codeFlows"] = [flow]
+    else:
+        result["locations"] = [location]
+    run = {"tool": {"driver": {"name": "t"}}, "results": [result]}
+    return json.dumps({"version": "2.1.0", "runs": [run]}).encode()
+
+
+@pytest.mark.parametrize(
+    "line", [1e308, 1e20, 2**31, 2**63 - 1, -1, 0, -(2**40)], ids=str
+)
+@pytest.mark.parametrize("member", ["startLine", "endLine"])
+def test_line_outside_what_sarif_and_the_database_allow(
+    line: float, member: str
+) -> None:
+    region = {"startLine": 3, member: line}
+    error = _parse(_log_with_region(region))
+    assert error.location == (
+        f"/runs/0/results/0/locations/0/physicalLocation/region/{member}"
+    )
+    assert error.message == (
+        f"expected a line number from 1 to 2147483647, found {line!r}"
+    )
+
+
+def test_line_of_a_flow_step_is_checked_too() -> None:
+    error = _parse(_log_with_region({"startLine": 1e308}, in_flow=True))
+    assert error.location == (
+        "/runs/0/results/0/codeFlows/0/threadFlows/0/locations/0/location"
+        "/physicalLocation/region/startLine"
+    )
+
+
+def test_fractional_line_is_not_an_integer() -> None:
+    error = _parse(_log_with_region({"startLine": 2.5}))
+    assert error.message == "expected an integer, found number"
+
+
+@pytest.mark.parametrize("line", [1, 2.0, 2**31 - 1])
+def test_lines_within_range_are_kept(line: float) -> None:
+    (finding,) = parse_sarif(
+        io.BytesIO(_log_with_region({"startLine": line})), app="a"
+    ).findings
+    assert finding.line == int(line)

@@ -6,12 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from huey.consumer import Consumer
 
 from sordino import __version__
 from sordino.api import errors
+from sordino.api.inputs import TextCheck
 from sordino.api.middleware import BodyLimit, RequestId
 from sordino.config import Settings, get_settings
 from sordino.db import Database
@@ -62,7 +63,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.state.signing_key = settings.signing_key()
     app.state.jobs = jobs
     errors.install(app)
-    api = APIRouter(prefix=PREFIX)
+    # Every route refuses parameters and JSON bodies no database could store.
+    api = APIRouter(prefix=PREFIX, dependencies=[Depends(TextCheck(is_upload))])
     for router in ROUTERS:
         api.include_router(router)
     app.include_router(api)

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from sordino.importers.cyclonedx import parse_cyclonedx
 from sordino.importers.errors import InvalidReportError
+from sordino.importers.jsonstream import check_unicode
 from sordino.importers.sarif import parse_sarif
 from sordino.importers.validate import validate_cyclonedx, validate_sarif
 from sordino.ingest.bundle import ScanBundle
@@ -40,13 +41,17 @@ def _cyclonedx(stream: IO[bytes], app: str) -> ScanBundle:
 
 
 def _bundle(stream: IO[bytes], app: str) -> ScanBundle:
+    data = stream.read()
+    check_unicode(data)
     try:
-        bundle = ScanBundle.model_validate_json(stream.read())
+        bundle = ScanBundle.model_validate_json(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = "/" + "/".join(str(part) for part in first["loc"])
+        # A field's own check (its column's length, say) words its message.
+        message = first["msg"].removeprefix("Value error, ")
         raise InvalidReportError(
-            f"not a valid sordino bundle: {first['msg']}", where
+            f"not a valid sordino bundle: {message}", where
         ) from exc
     if app:
         bundle.app = app

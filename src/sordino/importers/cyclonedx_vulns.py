@@ -16,6 +16,7 @@ from sordino.ingest.bundle import (
     PackageRecord,
     Severity,
     severity_for_score,
+    valid_score,
 )
 
 # CVSS methods in order of preference when a vulnerability has several ratings.
@@ -146,10 +147,13 @@ def _rating(ratings: list[Any]) -> tuple[Severity, float | None]:
 
 
 def _score(rating: JsonObject) -> float | None:
+    """A rating's score; one that is not a CVSS score (NaN, inf, 12) is ignored.
+
+    The rating's stated severity, if any, still counts, as for SARIF's
+    ``security-severity``.
+    """
     score = rating.get("score")
-    if isinstance(score, int | float) and not isinstance(score, bool):
-        return float(score)
-    return None
+    return None if isinstance(score, str) else valid_score(score)
 
 
 def _method_rank(rating: JsonObject) -> int:

@@ -12,6 +12,7 @@ from sordino.importers.shape import (
     arr,
     below,
     integer,
+    line_number,
     obj,
     text,
 )
@@ -47,8 +48,8 @@ def place(location: JsonObject, ctx: RunContext, where: Where, root: str) -> Pla
         artifact_spot = below(where, "physicalLocation", "artifactLocation")
         file = ctx.resolve(artifact, artifact_spot, root)
     region = obj(physical.get("region"), where, "physicalLocation", "region")
-    line = integer(region.get("startLine"), where, *_REGION, "startLine")
-    end = integer(region.get("endLine"), where, *_REGION, "endLine") or line
+    line = line_number(region.get("startLine"), where, *_REGION, "startLine")
+    end = line_number(region.get("endLine"), where, *_REGION, "endLine") or line
     snippet = obj(region.get("snippet"), where, *_REGION, "snippet")
     code = text(snippet.get("text"), where, *_REGION, "snippet", "text")
     return file, line, end, code, _logical_name(location, where)

@@ -11,7 +11,12 @@ from sordino.analysis.fingerprint import digest, normalize_path, secret_fingerpr
 from sordino.importers.sarif_context import RunContext
 from sordino.importers.sarif_flows import dataflow, location_parts
 from sordino.importers.shape import JsonObject, Where, arr, below, obj, text
-from sordino.ingest.bundle import FindingRecord, Severity, severity_for_score
+from sordino.ingest.bundle import (
+    FindingRecord,
+    Severity,
+    severity_for_score,
+    valid_score,
+)
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\d+)\}")
 _EMBEDDED_LINK = re.compile(r"\[([^\]]*)\]\((\d+)\)")
@@ -182,9 +187,14 @@ def _fill(template: str, arguments: list[str]) -> str:
 
 
 def severity_of(result: JsonObject, rule: JsonObject) -> tuple[Severity, float | None]:
-    """Severity from ``security-severity``, else the result's or rule's level."""
+    """Severity from ``security-severity``, else the result's or rule's level.
+
+    A ``security-severity`` that is not a CVSS score (0.0 to 10.0: "NaN",
+    "inf", "-1", "1e999", "high") is ignored, as GitHub code scanning ignores
+    it: the result's ``level``, then the rule's default level, decides instead.
+    """
     for holder in (result, rule):
-        score = _number(_properties(holder).get("security-severity"))
+        score = valid_score(_properties(holder).get("security-severity"))
         if score is not None:
             return severity_for_score(score), score
     level = result.get("level")
@@ -192,19 +202,6 @@ def severity_of(result: JsonObject, rule: JsonObject) -> tuple[Severity, float |
         config = rule.get("defaultConfiguration")
         level = config.get("level") if isinstance(config, dict) else None
     return _LEVELS.get(level if isinstance(level, str) else "", "medium"), None
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
 
 
 def cwes_of(result: JsonObject, rule: JsonObject, where: Where) -> list[int]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sordino.importers.errors import InvalidReportError
 from sordino.importers.jsonstream import type_name
+from sordino.ingest.bundle import LINE_MAX
 
 JsonObject = dict[str, Any]
 Spot = tuple[str | int, ...]
@@ -87,6 +88,20 @@ def integer(value: Any, where: Where, *parts: str | int) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise wrong_type(value, "an integer", below(where, *parts))
     return value
+
+
+def line_number(value: Any, where: Where, *parts: str | int) -> int:
+    """``value`` if it is a line number: a whole number from 1 to ``LINE_MAX``.
+
+    SARIF numbers lines from 1; null or absent counts as 0, "not known".
+    """
+    number = integer(value, where, *parts)
+    if value is not None and not 1 <= number <= LINE_MAX:
+        raise InvalidReportError(
+            f"expected a line number from 1 to {LINE_MAX}, found {value!r}",
+            render(below(where, *parts)),
+        )
+    return number
 
 
 def member(container: JsonObject, key: str, where: Where) -> JsonObject:

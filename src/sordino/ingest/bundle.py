@@ -7,16 +7,41 @@ produce a ``ScanBundle``; the ingest service is the only thing that reads one.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+import math
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from sordino.apps.models import App
+from sordino.common import text_problem
+from sordino.db import max_length
+from sordino.scans.models import Scan, ScanTag
 
 BUNDLE_SCHEMA_VERSION = 1
+# Lines are INTEGER columns (findings.line, occurrences.line): 32 bits in
+# PostgreSQL, where SQLite would take 64.
+LINE_MAX = 2**31 - 1
+Line = Annotated[int, Field(ge=0, le=LINE_MAX)]
+Score = Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]
 
 Severity = Literal["critical", "high", "medium", "low"]
 FindingType = Literal[
     "vuln", "secret", "extscan", "oss_vuln", "package", "container", "insight"
 ]
+
+
+def valid_score(value: Any) -> float | None:
+    """``value`` as a CVSS base score if it is one: a finite number from 0 to 10.
+
+    Booleans are not numbers here; numeric strings ("7.5") are.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        score = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return score if math.isfinite(score) and 0.0 <= score <= 10.0 else None
 
 
 def severity_for_score(score: float) -> Severity:
@@ -36,7 +61,7 @@ class DataflowStep(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     file_name: str = ""
-    line_number: int = 0
+    line_number: Line = 0
     method_name: str = ""
     short_method_name: str = ""
     class_name: str = ""
@@ -55,15 +80,15 @@ class FindingRecord(BaseModel):
     title: str
     description: str = ""
     severity: Severity = "medium"
-    cvss_score: float | None = None
+    cvss_score: Score | None = None
     category: str = ""
     cwe: list[int] = Field(default_factory=list)
     owasp_2017: str = ""
     owasp_2021: str = ""
     language: str = ""
     file: str = ""
-    line: int = 0
-    end_line: int = 0
+    line: Line = 0
+    end_line: Line = 0
     snippet: str = ""
     fingerprint: str | None = None
     source_method: str = ""
@@ -111,17 +136,41 @@ def analysis_succeeded(failures: list[EngineFailure]) -> bool:
     return not any(failure.reason not in NON_FATAL for failure in failures)
 
 
+def _stored_as(limit: int) -> AfterValidator:
+    """A check that a string fits a column of ``limit`` characters in any database."""
+
+    def check(value: str) -> str:
+        problem = text_problem(value, limit)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(check)
+
+
+# What names the scan: refused, not altered, when a database cannot store it.
+AppName = Annotated[str, _stored_as(max_length(App.name))]
+Version = Annotated[str, _stored_as(max_length(Scan.version))]
+Branch = Annotated[str, _stored_as(max_length(Scan.branch))]
+TagKey = Annotated[str, _stored_as(max_length(ScanTag.key))]
+TagValue = Annotated[str, _stored_as(max_length(ScanTag.value))]
+
+
 class ScanBundle(BaseModel):
-    """Everything one scan produced, ready for ingest."""
+    """Everything one scan produced, ready for ingest.
+
+    The scan's names (version, branch, tags, app name) are checked to fit their
+    columns; the findings' and packages' text is fitted by ingest instead.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     schema_version: Literal[1] = 1
     app: str
-    app_name: str = ""
-    version: str = ""
-    branch: str = ""
-    tags: dict[str, str] = Field(default_factory=dict)
+    app_name: AppName = ""
+    version: Version = ""
+    branch: Branch = ""
+    tags: dict[TagKey, TagValue] = Field(default_factory=dict)
     language: str = ""
     languages: list[str] = Field(default_factory=list)
     platform: str = ""

@@ -9,7 +9,6 @@ marked as regressions. All writes are batched Core statements.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 from sordino.analysis import fingerprint as fp
 from sordino.apps import service as apps
 from sordino.apps.models import App
-from sordino.db import bulk_insert, bulk_update, table_of, utcnow
+from sordino.db import bulk_insert, bulk_update, max_length, table_of, utcnow
 from sordino.findings import cache as findings_cache
 from sordino.findings.models import Finding, FindingTag, Occurrence
 from sordino.findings.tags import NOT_ROWS, cvss_rating
@@ -31,6 +30,7 @@ from sordino.ingest.bundle import (
     ScanBundle,
     analysis_succeeded,
 )
+from sordino.ingest.columns import Fitter, fit, fit_id, json_text
 from sordino.sca import service as sca
 from sordino.sca.models import Package
 from sordino.scans.models import Scan, ScanTag
@@ -38,6 +38,10 @@ from sordino.scans.models import Scan, ScanTag
 log = structlog.get_logger()
 BATCH = 2000
 SEVERITY_SCORE = {"critical": 9.0, "high": 7.5, "medium": 5.0, "low": 2.0}
+_FINDINGS = Fitter(table_of(Finding))
+_PACKAGES = Fitter(table_of(Package))
+_TAG_KEY = max_length(FindingTag.key)
+_TAG_VALUE = max_length(FindingTag.value)
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,8 @@ def identify(records: Sequence[FindingRecord]) -> list[tuple[str, FindingRecord]
         if key not in seen:
             seen.add(key)
             unique.append(record)
-    ids = fp.disambiguate(_fingerprint(record) for record in unique)
+    limit = max_length(Finding.internal_id)
+    ids = [fit_id(i, limit) for i in fp.disambiguate(map(_fingerprint, unique))]
     chosen: dict[str, FindingRecord] = {}
     for internal_id, record in zip(ids, unique, strict=True):
         chosen.setdefault(internal_id, record)
@@ -140,21 +145,20 @@ def _row(record: FindingRecord, internal_id: str, org_id: str, app_pk: int) -> _
         "engine": record.engine,
         "file": fp.normalize_path(record.file) if record.file else "",
         "line": record.line,
-        "details": _json(details),
-        "dataflow": _json([step.model_dump() for step in record.dataflow]),
+        "details": json_text(details),
+        "dataflow": json_text([step.model_dump() for step in record.dataflow]),
         "remediation": record.remediation,
-        "fixes": _json(record.fixes),
+        "fixes": json_text(record.fixes),
         "reachable": record.reachable,
     }
-    tags = {k: v for k, v in record.tags.items() if k not in NOT_ROWS}
+    # Report text may not fit its column as it is (see ingest.columns).
+    _FINDINGS.row(values)
+    tags = {
+        fit(k, _TAG_KEY): fit(str(v), _TAG_VALUE)
+        for k, v in record.tags.items()
+        if k not in NOT_ROWS
+    }
     return _Row(internal_id, values, tags, record.line, record.suppressed)
-
-
-def _json(value: Any) -> str:
-    """A JSON column's stored text (the empty containers, common, skip the encoder)."""
-    if not value:
-        return "[]" if isinstance(value, list) else json.dumps(value)
-    return json.dumps(value)
 
 
 def _batches(rows: Sequence[Any], size: int = BATCH) -> Iterable[Sequence[Any]]:
@@ -175,10 +179,10 @@ def create_scan(session: Session, org_id: str, app: App, bundle: ScanBundle) -> 
         version=bundle.version,
         branch=bundle.branch,
         tags=tags,
-        language=bundle.language,
+        language=fit(bundle.language, max_length(Scan.language)),
         languages=list(bundle.languages),
-        source=bundle.source,
-        agent=bundle.agent,
+        source=fit(bundle.source, max_length(Scan.source)),
+        agent=fit(bundle.agent, max_length(Scan.agent)),
         successful=analysis_succeeded(bundle.failures),
         failures=[failure.model_dump() for failure in bundle.failures],
         stats=dict(bundle.stats),
@@ -201,7 +205,7 @@ def ingest(
     app = apps.ensure(session, org_id, bundle.app, bundle.app_name)
     apps.lock(session, app)
     if bundle.platform and not app.platform:
-        app.platform = bundle.platform
+        app.platform = fit(bundle.platform, max_length(App.platform))
     if bundle.branch and not app.default_branch:
         # An app's first branch is its default until someone sets another.
         app.default_branch = bundle.branch
@@ -372,7 +376,9 @@ def _write_packages(
     now = utcnow()
     unique = {(p.purl, p.location): p for p in packages}
     rows = [
-        {**p.model_dump(), "org_id": org_id, "scan_id": scan_id, "created_at": now}
+        _PACKAGES.row(
+            {**p.model_dump(), "org_id": org_id, "scan_id": scan_id, "created_at": now}
+        )
         for p in unique.values()
     ]
     for batch in _batches(rows):

@@ -11,9 +11,11 @@ from starlette.concurrency import run_in_threadpool
 from sordino.api.deps import OrgScope, SessionDep
 from sordino.api.envelope import ok
 from sordino.api.errors import NotFound, ValidationFailed
-from sordino.common import APP_ID_PATTERN
+from sordino.common import APP_ID_PATTERN, text_problem
+from sordino.db import max_length
 from sordino.rbac.access import Principal
 from sordino.scans import serialize, uploads
+from sordino.scans.models import Scan, ScanTag
 
 router = APIRouter(tags=["scans"])
 Uploader = Annotated[Principal, Depends(OrgScope("uploads:write"))]
@@ -28,7 +30,13 @@ def is_upload(method: str, path: str) -> bool:
 
 
 def _meta(request: Request) -> dict[str, Any]:
+    """The scan's version, branch and tags, refused unless their columns hold them."""
     params = request.query_params
+    problems = [
+        f"{name}: {problem}"
+        for name, column in (("version", Scan.version), ("branch", Scan.branch))
+        if (problem := text_problem(params.get(name) or "", max_length(column)))
+    ]
     tags: dict[str, str] = {}
     for item in params.getlist("tag") + params.getlist("tags"):
         key, sep, value = item.partition("=")
@@ -36,12 +44,28 @@ def _meta(request: Request) -> dict[str, Any]:
             raise ValidationFailed(
                 "tags are written key=value", validation_errors=[f"tag: {item!r}"]
             )
+        problems += _tag_problems(key, value)
         tags[key] = value
+    if problems:
+        raise ValidationFailed(
+            "the scan's version, branch or tags cannot be stored",
+            validation_errors=problems,
+        )
     return {
         "version": params.get("version"),
         "branch": params.get("branch"),
         "tags": tags,
     }
+
+
+def _tag_problems(key: str, value: str) -> list[str]:
+    key_problem = text_problem(key, max_length(ScanTag.key))
+    value_problem = text_problem(value, max_length(ScanTag.value))
+    return [
+        f"tag: a tag's {part} {problem}"
+        for part, problem in (("key", key_problem), ("value", value_problem))
+        if problem
+    ]
 
 
 async def _receive(
