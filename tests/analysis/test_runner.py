@@ -14,8 +14,9 @@ from sordino.analysis.runner import (
     analyze,
     assign_fingerprints,
     git_info,
+    incomplete,
 )
-from sordino.ingest.bundle import FindingRecord
+from sordino.ingest.bundle import EngineFailure, FindingRecord
 from tests.analysis.fakes import BuggyEngine, ProcessEngine, python
 from tests.analysis.tree import make_tree
 
@@ -53,7 +54,8 @@ def test_missing_crashed_and_ok_engines(tmp_path: Path) -> None:
     assert [f.rule_id for f in bundle.findings] == ["ok.rule"]
     assert bundle.stats["engines"]["ok"]["status"] == "ok"
     assert bundle.stats["engines"]["broken"]["status"] == "crashed"
-    assert ("absent", "failed") in events
+    assert ("absent", "missing") in events
+    assert ("broken", "crashed") in events
     assert ("ok", "started") in events
     assert ("ok", "done") in events
     assert bundle.tags == {"team": "a"}
@@ -160,3 +162,24 @@ def test_git_info(tmp_path: Path) -> None:
         check=True,
     ).stdout.strip()
     assert git_info(tmp_path) == (sha, "feature")
+
+
+def test_incomplete_leaves_out_optional_and_harmless_failures() -> None:
+    def failure(engine: str, reason: str) -> EngineFailure:
+        return EngineFailure(engine=engine, reason=reason)  # type: ignore[arg-type]
+
+    failures = [
+        failure("checkov", "missing"),
+        failure("osv", "no_data"),
+        failure("lockfiles", "unsupported"),
+        failure("semgrep", "missing"),
+        failure("bandit", "crashed"),
+        failure("secrets", "timeout"),
+        failure("checkov", "crashed"),
+    ]
+    assert [(f.engine, f.reason) for f in incomplete(failures)] == [
+        ("semgrep", "missing"),
+        ("bandit", "crashed"),
+        ("secrets", "timeout"),
+        ("checkov", "crashed"),
+    ]

@@ -24,12 +24,13 @@ from sordino.analysis.engines import ENGINES, Engine, EngineContext, EngineError
 from sordino.analysis.engines.base import EngineResult
 from sordino.analysis.engines.secrets import mask
 from sordino.analysis.inventory import Inventory, scan
-from sordino.ingest.bundle import EngineFailure, FindingRecord, ScanBundle
+from sordino.ingest.bundle import NON_FATAL, EngineFailure, FindingRecord, ScanBundle
 
 log = structlog.get_logger(__name__)
 
 # Called as progress(engine_name, state) from worker threads, so it must be
-# thread-safe; states: started, done, failed, skipped.
+# thread-safe; states: started, done, skipped, or the failure's reason
+# (missing, crashed, timeout, ...).
 ProgressCallback = Callable[[str, str], None]
 MAX_WARNINGS = 100
 
@@ -78,11 +79,13 @@ def _select(
             _notify(progress, engine.name, "skipped")
         elif not engine.available():
             message = f"{engine.name} applies to this tree but is not installed"
+            if engine.optional:
+                message += " (optional: install it to include its checks)"
             failure = EngineFailure(
                 engine=engine.name, reason="missing", message=message
             )
             settled[engine.name] = EngineResult(failure=failure)
-            _notify(progress, engine.name, "failed")
+            _notify(progress, engine.name, "missing")
         else:
             runnable.append(engine)
     return runnable, settled
@@ -107,7 +110,9 @@ def _run_all(
         )
         _notify(progress, engine.name, "started")
         result = _run_one(engine, ctx)
-        _notify(progress, engine.name, "failed" if result.failure else "done")
+        _notify(
+            progress, engine.name, result.failure.reason if result.failure else "done"
+        )
         log.info(
             "analysis.engine.finished",
             engine=engine.name,
@@ -259,6 +264,25 @@ def analyze(
         failures=[f.engine for f in bundle.failures],
     )
     return bundle
+
+
+def incomplete(
+    failures: Sequence[EngineFailure], engines: Sequence[Engine] | None = None
+) -> list[EngineFailure]:
+    """The failures that mean the analysis missed something it should have done.
+
+    An engine that crashed or timed out counts, and so does a missing engine
+    unless it is optional (used only when installed, as checkov is). A missing
+    advisory database or an unsupported tree does not.
+    """
+    registered = ENGINES if engines is None else engines
+    optional = {engine.name for engine in registered if engine.optional}
+    return [
+        failure
+        for failure in failures
+        if failure.reason not in NON_FATAL
+        and not (failure.reason == "missing" and failure.engine in optional)
+    ]
 
 
 def git_info(root: Path) -> tuple[str, str] | None:

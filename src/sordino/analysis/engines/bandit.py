@@ -20,6 +20,8 @@ from sordino.analysis.inventory import SKIP_DIRS, Inventory
 from sordino.ingest.bundle import FindingRecord, Severity
 
 _SEVERITIES: dict[str, Severity] = {"HIGH": "high", "MEDIUM": "medium", "LOW": "low"}
+# 0: no issues; 1: issues found. Anything else (2 for bad usage): a failure.
+SUCCESS_CODES = frozenset({0, 1})
 # Tests whose message and code quote a hard-coded password verbatim.
 PASSWORD_TESTS: frozenset[str] = frozenset({"B105", "B106", "B107"})
 _QUOTED = re.compile(r"""['"](.+)['"]\s*$""")
@@ -30,6 +32,7 @@ class BanditEngine:
     """Runs ``bandit -r`` over the tree's Python files."""
 
     name = "bandit"
+    optional = False
 
     def applies(self, inventory: Inventory) -> bool:
         """Whether the tree holds Python code."""
@@ -54,7 +57,7 @@ class BanditEngine:
         ]
 
     def run(self, ctx: EngineContext) -> EngineResult:
-        """Scan the tree; exit 1 only means issues were found."""
+        """Scan the tree; exit 1 only means issues were found, 2 a failure."""
         outcome = run_process(self.command(ctx), ctx)
         try:
             data = json.loads(outcome.stdout)
@@ -64,7 +67,9 @@ class BanditEngine:
                 f"bandit exited {outcome.returncode} without JSON output: "
                 f"{outcome.stderr_tail()}",
             ) from exc
-        return parse_output(data, ctx.root)
+        result = parse_output(data, ctx.root)
+        result.failure = outcome.failure(self.name, SUCCESS_CODES)
+        return result
 
 
 def parse_output(data: Any, root: Path) -> EngineResult:

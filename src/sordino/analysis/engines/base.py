@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal, Protocol
@@ -53,9 +53,10 @@ class EngineResult:
 
 
 class Engine(Protocol):
-    """One analysis engine."""
+    """One analysis engine; an ``optional`` one is used only when installed."""
 
     name: str
+    optional: bool
 
     def applies(self, inventory: Inventory) -> bool:
         """Whether the tree holds anything this engine analyses."""
@@ -93,10 +94,33 @@ class ProcessOutcome:
     returncode: int
     stdout: bytes
     stderr: bytes
+    tool: str = ""
 
     def stderr_tail(self, limit: int = 400) -> str:
         """The end of stderr as text, for failure messages."""
         return self.stderr.decode("utf-8", "replace").strip()[-limit:]
+
+    def failure(
+        self, engine: str, success_codes: Collection[int], detail: str = ""
+    ) -> EngineFailure | None:
+        """A ``crashed`` failure unless the tool exited with a success code.
+
+        A tool's documented "findings found" code counts as success; any other
+        code is a failure even when the tool printed results before failing.
+        """
+        if self.returncode in success_codes:
+            return None
+        how = (
+            f"was killed by signal {-self.returncode}"
+            if self.returncode < 0
+            else f"exited {self.returncode}"
+        )
+        why = detail or self.stderr_tail() or "no error message"
+        return EngineFailure(
+            engine=engine,
+            reason="crashed",
+            message=f"{self.tool or engine} {how}: {why}",
+        )
 
 
 def find_binary(name: str) -> str | None:
@@ -132,6 +156,7 @@ class RunningProcess:
         self._timeout = ctx.timeout_s
         self._deadline = time.monotonic() + ctx.timeout_s
         stem = Path(argv[0]).name
+        self._tool = stem
         self._out_path = ctx.workdir / f"{stem}.stdout"
         self._err_path = ctx.workdir / f"{stem}.stderr"
         self._out: IO[bytes] = self._out_path.open("wb")
@@ -175,6 +200,7 @@ class RunningProcess:
             returncode=returncode,
             stdout=self._out_path.read_bytes(),
             stderr=self._err_path.read_bytes(),
+            tool=self._tool,
         )
 
 

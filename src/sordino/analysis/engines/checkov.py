@@ -23,6 +23,7 @@ from sordino.analysis.inventory import IAC_LANGUAGES, Inventory, language_of
 from sordino.ingest.bundle import FindingRecord, Severity
 
 _CATEGORY = taxonomy.get("Security Misconfiguration")
+SUCCESS_CODES = frozenset({0, 1})
 _SEVERITIES: dict[str, Severity] = {
     "CRITICAL": "critical",
     "HIGH": "high",
@@ -35,6 +36,7 @@ class CheckovEngine:
     """Runs ``checkov -d`` on the tree's Terraform files."""
 
     name = "checkov"
+    optional = True
 
     def applies(self, inventory: Inventory) -> bool:
         """Whether the tree holds infrastructure-as-code."""
@@ -60,7 +62,7 @@ class CheckovEngine:
         ]
 
     def run(self, ctx: EngineContext) -> EngineResult:
-        """Scan the tree; exit 1 only means checks failed."""
+        """Scan the tree; exit 1 only means checks failed, others a failure."""
         outcome = run_process(self.command(), ctx)
         try:
             data = json.loads(outcome.stdout)
@@ -70,7 +72,9 @@ class CheckovEngine:
                 f"checkov exited {outcome.returncode} without JSON output: "
                 f"{outcome.stderr_tail()}",
             ) from exc
-        return parse_output(data, ctx.root)
+        result = parse_output(data, ctx.root)
+        result.failure = outcome.failure(self.name, SUCCESS_CODES)
+        return result
 
 
 def parse_output(data: Any, root: Path) -> EngineResult:

@@ -61,6 +61,7 @@ class LockfilesEngine:
     """Reads every supported manifest and lockfile under the tree."""
 
     name = "lockfiles"
+    optional = False
 
     def applies(self, inventory: Inventory) -> bool:
         """Whether the tree holds a file the SCA parsers read."""

@@ -240,6 +240,7 @@ class SecretsEngine:
     """detect-secrets in a subprocess while sordino's own patterns run here."""
 
     name = "secrets"
+    optional = False
 
     def applies(self, inventory: Inventory) -> bool:
         """Whether the tree holds any file at all."""
@@ -278,4 +279,6 @@ class SecretsEngine:
         return EngineResult(
             findings=[to_finding(hit) for hit in hits],
             redactions=sorted({hit.secret for hit in hits if hit.secret}),
+            # detect-secrets has no "secrets found" code: anything but 0 failed.
+            failure=outcome.failure(self.name, {0}),
         )

@@ -21,7 +21,7 @@ from sordino.analysis.engines.base import (
 from sordino.analysis.engines.secrets import mask, secret_details
 from sordino.analysis.engines.trace import SourceLines, call_name, dataflow
 from sordino.analysis.inventory import SKIP_DIRS, Inventory, language_of
-from sordino.ingest.bundle import FindingRecord, Severity
+from sordino.ingest.bundle import EngineFailure, FindingRecord, Severity
 
 log = structlog.get_logger(__name__)
 
@@ -40,6 +40,20 @@ LANGUAGES: frozenset[str] = frozenset(
     }
 )
 RULE_TIMEOUT_S = 10
+# 0: no findings; 1: findings (with --error). 2 and above: semgrep failed.
+SUCCESS_CODES = frozenset({0, 1})
+# One file that does not parse; semgrep analysed everything else.
+PARSE_ERRORS = frozenset(
+    {
+        "Lexical error",
+        "Syntax error",
+        "Other syntax error",
+        "AST builder error",
+        "PartialParsing",
+    }
+)
+# Limits one rule hit on one file (the error names the file).
+PER_FILE_ERRORS = frozenset({"Timeout", "Out of memory", "Stack overflow"})
 _LEVELS: dict[str, Severity] = {"ERROR": "high", "WARNING": "medium", "INFO": "low"}
 _SEVERITIES: frozenset[str] = frozenset({"critical", "high", "medium", "low"})
 _NO_SNIPPET = "requires login"
@@ -53,6 +67,7 @@ class SemgrepEngine:
     """Runs ``semgrep scan`` with the bundled rules and reads its JSON."""
 
     name = "semgrep"
+    optional = False
 
     def applies(self, inventory: Inventory) -> bool:
         """Whether the tree holds code in a language the rules cover."""
@@ -100,7 +115,7 @@ class SemgrepEngine:
         }
 
     def run(self, ctx: EngineContext) -> EngineResult:
-        """Scan the tree and normalize the results."""
+        """Scan the tree and normalize the results, failed or not."""
         outcome = run_process(self.command(ctx), ctx, env=self.environment(ctx))
         try:
             data = json.loads(outcome.stdout)
@@ -111,10 +126,12 @@ class SemgrepEngine:
                 f"{outcome.stderr_tail()}",
             ) from exc
         result = parse_output(data, ctx.root)
-        if outcome.returncode not in (0, 1) and not result.findings and result.warnings:
-            raise EngineError(
-                "crashed",
-                f"semgrep exited {outcome.returncode}: {result.warnings[0]}",
+        errors = "; ".join(fatal_errors(data))
+        # The results semgrep printed before failing are kept all the same.
+        result.failure = outcome.failure(self.name, SUCCESS_CODES, errors)
+        if result.failure is None and errors:
+            result.failure = EngineFailure(
+                engine=self.name, reason="crashed", message=f"semgrep: {errors}"
             )
         return result
 
@@ -133,8 +150,43 @@ def parse_output(data: Any, root: Path) -> EngineResult:
                 finding = as_secret(finding, secret)
                 result.redactions += [secret] if secret else []
             result.findings.append(finding)
-    result.warnings = [_warning(error) for error in data.get("errors", []) or []]
+    errors = data.get("errors", []) or []
+    result.warnings = [_warning(error) for error in errors if not _is_fatal(error)]
     return result
+
+
+def fatal_errors(data: Any) -> list[str]:
+    """semgrep's errors that leave the scan incomplete, as messages."""
+    errors = data.get("errors", []) if isinstance(data, dict) else []
+    return [_error_text(error) for error in errors or [] if _is_fatal(error)]
+
+
+def _is_fatal(error: Any) -> bool:
+    """Whether an error is of level ``error`` and not about one file only.
+
+    A file that does not parse, or a rule hitting a limit on one file, is a
+    warning: semgrep still analysed the rest of the tree.
+    """
+    if not isinstance(error, dict) or error.get("level") != "error":
+        return False
+    kind = _kind(error)
+    return kind not in PARSE_ERRORS and not (
+        kind in PER_FILE_ERRORS and error.get("path")
+    )
+
+
+def _kind(error: dict[str, Any]) -> str:
+    kind = error.get("type", "error")
+    if isinstance(kind, list):
+        kind = kind[0] if kind else "error"
+    return str(kind)
+
+
+def _error_text(error: Any) -> str:
+    if not isinstance(error, dict):
+        return str(error)
+    lines = str(error.get("message", "")).strip().splitlines()
+    return f"{_kind(error)}: {lines[0]}" if lines else _kind(error)
 
 
 def matched_secret(item: dict[str, Any], source: SourceLines, file: str) -> str:
@@ -176,12 +228,8 @@ def _warning(error: Any) -> str:
     if not isinstance(error, dict):
         return f"semgrep: {error}"
     level = error.get("level", "warn")
-    kind = error.get("type", "error")
-    if isinstance(kind, list):
-        kind = kind[0] if kind else "error"
-    message = str(error.get("message", "")).strip().splitlines()
     where = error.get("path", "")
-    text = f"semgrep {level}: {kind}: {message[0] if message else ''}"
+    text = f"semgrep {level}: {_error_text(error)}"
     return f"{text} ({where})" if where else text
 
 
