@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
+from sordino.scans.models import Scan
 from tests.api.scandata import add_scan, sqli, weak_hash, xss
 from tests.conftest import Api
 
@@ -43,6 +46,35 @@ def test_list_scans_filters_by_tag_and_limits(api: Api) -> None:
     assert len(either["scans"]) == 3
     limited = api.ok("GET", "/orgs/{org}/apps/shop/scans", params={"limit": 1})
     assert len(limited["scans"]) == 1
+
+
+def test_list_scans_status_filter_matches_the_status_field(api: Api) -> None:
+    done = add_scan(api.db, api.org_id, [sqli()])["scan"]
+    partial = add_scan(api.db, api.org_id, [sqli()])["scan"]
+    broken = add_scan(api.db, api.org_id, [sqli()])["scan"]
+    waiting = add_scan(api.db, api.org_id, [sqli()])["scan"]
+    with api.db.session() as session:
+        # Completed with an engine missing: completed, not successful.
+        session.execute(
+            update(Scan).where(Scan.id == int(partial)).values(successful=False)
+        )
+        session.execute(
+            update(Scan)
+            .where(Scan.id == int(broken))
+            .values(status="failed", successful=False)
+        )
+        session.execute(
+            update(Scan).where(Scan.id == int(waiting)).values(status="queued")
+        )
+
+    def listed(status: str) -> list[tuple[str, str]]:
+        found = api.ok("GET", f"/orgs/{{org}}/apps/shop/scans?status={status}")
+        return [(s["id"], s["status"]) for s in found["scans"]]
+
+    assert listed("completed") == [(partial, "completed"), (done, "completed")]
+    assert listed("failed") == [(broken, "failed")]
+    assert listed("running") == [(waiting, "queued")]
+    assert api.get("/orgs/{org}/apps/shop/scans?status=done").status_code == 400
 
 
 def test_list_scans_rejects_bad_parameters(api: Api) -> None:

@@ -32,13 +32,18 @@ def list_scans(
     ctx: ScansRead,
     tags: Annotated[list[str] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 10,
+    status: Annotated[str | None, Query(pattern=service.STATUS_PATTERN)] = None,
 ) -> Body:
-    """The app's most recent scans, newest first."""
+    """The app's most recent scans, newest first.
+
+    ``status`` is not in the reference for app scans; it filters as on a
+    compound's scans, by each scan's ``status`` field.
+    """
     try:
         wanted = service.parse_tags(tags or [])
     except service.BadReference as exc:
         raise ValidationFailed(str(exc), validation_errors=["tags"]) from exc
-    found = service.list_scans(ctx.session, ctx.app, wanted, limit)
+    found = service.list_scans(ctx.session, ctx.app, wanted, limit, status=status)
     return ok({"scans": scan_reads(ctx.session, found, ctx.app)})
 
 

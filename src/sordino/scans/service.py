@@ -15,6 +15,16 @@ from sordino.findings.models import Finding, Occurrence
 from sordino.scans.models import Scan, ScanTag
 
 MAX_LIMIT = 50
+# The ``status`` filter of scan listings, by the scans' own ``status`` field. A
+# scan whose engines partly failed still completed (``successful`` tells that
+# part); "failed" is a scan that could not be analysed at all. A queued scan
+# has not finished either and lists as running: the reference has no "queued".
+STATUS_FILTERS: dict[str, tuple[str, ...]] = {
+    "completed": ("completed",),
+    "running": ("running", "queued"),
+    "failed": ("failed",),
+}
+STATUS_PATTERN = f"^({'|'.join(STATUS_FILTERS)})$"
 _REFERENCE = re.compile(r"^(?:scan\.(?P<id>\d+)|tag\.(?P<key>[^=]+)=(?P<value>.*))$")
 
 
@@ -70,11 +80,24 @@ def _with_tags(query: Select[Any], tags: dict[str, list[str]]) -> Select[Any]:
     return query
 
 
+def with_status(query: Select[Any], status: str | None) -> Select[Any]:
+    """``query`` narrowed to the scans that ``status`` (a filter value) lists."""
+    if status is None:
+        return query
+    return query.where(Scan.status.in_(STATUS_FILTERS[status]))
+
+
 def list_scans(
-    session: Session, app: App, tags: dict[str, list[str]], limit: int = 10
+    session: Session,
+    app: App,
+    tags: dict[str, list[str]],
+    limit: int = 10,
+    *,
+    status: str | None = None,
 ) -> list[Scan]:
     """The app's most recent scans matching every tag filter, newest first."""
     query = _with_tags(select(Scan).where(Scan.app_pk == app.pk), tags)
+    query = with_status(query, status)
     query = query.order_by(Scan.id.desc()).limit(max(1, min(limit, MAX_LIMIT)))
     return list(session.scalars(query))
 
