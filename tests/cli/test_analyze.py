@@ -80,6 +80,7 @@ class _Broken:
     """An engine whose tool crashes."""
 
     name = "broken"
+    optional = False
 
     def applies(self, inventory: object) -> bool:
         return True
@@ -100,14 +101,67 @@ def test_a_broken_engine_is_reported_not_hidden(
     lockfiles = engine_registry.by_name("lockfiles")
     monkeypatch.setattr("sordino.analysis.runner.ENGINES", (lockfiles, _Broken()))
     result = CliRunner().invoke(cli, ["analyze", "--app", "shop", str(workspace)])
-    assert result.exit_code == 0, result.output
+    # Exit 1 tells CI; the scan is stored with its failure all the same.
+    assert result.exit_code == 1, result.output
     assert "engine broken crashed" in result.output
+    assert "the analysis is incomplete: broken did not complete" in result.output
     assert "every applicable engine completed" not in result.output
+    assert "scan 1 of app shop" in result.output
     db = Database(get_settings().resolved_database_url)
     with db.session() as session:
         scan = session.scalars(select(Scan)).one()
         assert scan.successful is False
         assert scan.failures[0]["engine"] == "broken"
+
+
+class _Absent:
+    """An engine whose tool is not installed."""
+
+    def __init__(self, name: str, *, optional: bool) -> None:
+        self.name = name
+        self.optional = optional
+
+    def applies(self, inventory: object) -> bool:
+        return True
+
+    def available(self) -> bool:
+        return False
+
+    def run(self, ctx: EngineContext) -> EngineResult:
+        raise AssertionError("a missing engine is not run")
+
+
+def test_a_missing_optional_engine_is_shown_as_missing_and_exits_0(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lockfiles = engine_registry.by_name("lockfiles")
+    absent = _Absent("checkov", optional=True)
+    monkeypatch.setattr("sordino.analysis.runner.ENGINES", (lockfiles, absent))
+    result = CliRunner().invoke(cli, ["analyze", "--app", "shop", str(workspace)])
+    assert result.exit_code == 0, result.output
+    assert "checkov: missing" in result.output
+    assert "checkov: failed" not in result.output
+    assert "engine checkov missing: checkov applies to this tree" in result.output
+    assert "every required engine completed" in result.output
+
+
+def test_a_missing_required_engine_exits_1(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lockfiles = engine_registry.by_name("lockfiles")
+    absent = _Absent("semgrep", optional=False)
+    monkeypatch.setattr("sordino.analysis.runner.ENGINES", (lockfiles, absent))
+    result = CliRunner().invoke(cli, ["analyze", "--app", "shop", str(workspace)])
+    assert result.exit_code == 1, result.output
+    assert "semgrep: missing" in result.output
+
+
+def test_help_documents_the_exit_codes() -> None:
+    result = CliRunner().invoke(cli, ["analyze", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "Exit codes: 0 when the scan is stored and every engine ran" in text
+    assert "1 when the scan is stored (with its failures) but an engine crashed" in text
 
 
 @pytest.mark.parametrize(

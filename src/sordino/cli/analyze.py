@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from sordino.cli.target import Server, TargetError, embedded, resolve, store_embedded
+from sordino.cli import summary
+from sordino.cli.target import (
+    Server,
+    TargetError,
+    embedded,
+    read_scans_embedded,
+    resolve,
+    store_embedded,
+)
 from sordino.common import APP_ID_PATTERN
-from sordino.ingest.bundle import ScanBundle
+from sordino.ingest.bundle import EngineFailure, ScanBundle
 
 console = Console()
 err = Console(stderr=True)
-SEVERITIES = ("critical", "high", "medium", "low")
+# Progress states; any other state is a failure's reason (crashed, timeout...).
+LABELS = {
+    "started": "running",
+    "done": "done",
+    "skipped": "skipped",
+    "missing": "[yellow]missing[/]",
+}
 
 ServerOpt = Annotated[
     str | None, typer.Option(help="Server URL; default: the embedded store.")
@@ -70,7 +82,16 @@ def analyze(
         ),
     ] = None,
 ) -> None:
-    """Analyse a checkout with every applicable engine and store the scan."""
+    """Analyse a checkout with every applicable engine and store the scan.
+
+    Exit codes: 0 when the scan is stored and every engine ran; 1 when the scan
+    is stored (with its failures) but an engine crashed, timed out or, unless
+    it is optional, is not installed; 2 when the analysis cannot start (bad
+    arguments, not a directory, the worker could not analyse the upload); 3
+    when the scan cannot be stored or uploaded. An optional engine that is not
+    installed (checkov) and a missing advisory database are reported in the
+    scan but do not change the exit code.
+    """
     from sordino.analysis.runner import AnalysisError, git_info
     from sordino.analysis.runner import analyze as run
 
@@ -86,8 +107,9 @@ def analyze(
 
         if target is None:
             raise typer.BadParameter("--remote needs --server (or SORDINO_SERVER)")
-        result = analyze_remotely(target, path, app, version, branch, tags)
-        print_summary(result["bundle_summary"], result["failures"])
+        scan = analyze_remotely(target, path, app, version, branch, tags)
+        _report([scan], failures_of(scan))
+        _exit_when_incomplete(failures_of(scan))
         return
     try:
         with _Progress() as progress:
@@ -105,18 +127,56 @@ def analyze(
         err.print(f"[red]analysis failed:[/] {exc}")
         raise typer.Exit(2) from exc
     if _as_compound(bundle, compound):
-        print_summary(summarize(bundle), [f.model_dump() for f in bundle.failures])
-        _print_compound(store_compound(bundle, target))
+        stored = store_compound(bundle, target)
+        _report(stored["member_scans"], bundle.failures)
+        _print_compound(stored)
+        _exit_when_incomplete(bundle.failures)
         return
     if not bundle.stats.get("files"):
         err.print(f"[yellow]warning:[/] no source files found under {path}")
     stored = _store(bundle, target)
-    print_summary(summarize(bundle), [f.model_dump() for f in bundle.failures])
-    scan = stored["scan"]
+    scan = _read_scan(stored["scan"], target)
+    _report([scan], failures_of(scan))
     console.print(
         f"scan {scan['id']} of app {scan['app']}: {stored['findings']} findings "
         f"({stored['new']} new, {stored['regressions']} regressions)"
     )
+    _exit_when_incomplete(failures_of(scan))
+
+
+def failures_of(scan: dict[str, Any]) -> list[EngineFailure]:
+    """The engine failures a stored scan records."""
+    return [EngineFailure.model_validate(f) for f in scan.get("failures", [])]
+
+
+def _report(scans: list[dict[str, Any]], failures: list[EngineFailure]) -> None:
+    """Print the summary of the stored scans and of the engines' failures."""
+    from sordino.analysis.runner import incomplete
+
+    types = summary.from_scans(scans)
+    summary.print_summary(console, err, types, failures, incomplete(failures))
+
+
+def _exit_when_incomplete(failures: list[EngineFailure]) -> None:
+    """Exit 1 when an engine crashed, timed out or a required one is missing."""
+    from sordino.analysis.runner import incomplete
+
+    if incomplete(failures):
+        raise typer.Exit(1)
+
+
+def _read_scan(scan: dict[str, Any], target: Server | None) -> dict[str, Any]:
+    """The stored scan as the API reads it, with its counts."""
+    try:
+        if target is None:
+            return read_scans_embedded([int(scan["id"])])[0]
+        found = target.send(
+            "GET", f"/orgs/{{org}}/apps/{scan['app']}/scans/{scan['id']}"
+        )
+    except TargetError as exc:
+        err.print(f"[red]could not read the stored scan back:[/] {exc}")
+        raise typer.Exit(3) from exc
+    return dict(found[0] if isinstance(found, list) else found)
 
 
 def _store(bundle: ScanBundle, target: Server | None) -> dict[str, Any]:
@@ -138,11 +198,14 @@ def _as_compound(bundle: ScanBundle, wanted: bool | None) -> bool:
 
 
 def store_compound(bundle: ScanBundle, target: Server | None) -> dict[str, Any]:
-    """Store a bundle as a polyglot scan of the compound named after its app."""
+    """Store a bundle as a polyglot scan of the compound named after its app.
+
+    ``member_scans`` are the member apps' scans it made, as the API reads them.
+    """
     try:
         if target is None:
             return store_compound_embedded(bundle)
-        return dict(
+        stored = dict(
             target.send(
                 "POST",
                 f"/orgs/{{org}}/compounds/named/{bundle.app}/scans",
@@ -150,19 +213,31 @@ def store_compound(bundle: ScanBundle, target: Server | None) -> dict[str, Any]:
                 headers={"content-type": "application/json"},
             )
         )
+        # The newest member scans: one per platform of this polyglot scan.
+        made = len(stored["polyglot_scan"]["platforms"])
+        listed = target.send(
+            "GET",
+            f"/orgs/{{org}}/compounds/named/{bundle.app}/scans",
+            params={"limit": made},
+        )
     except TargetError as exc:
         err.print(f"[red]could not store the scan:[/] {exc}")
         raise typer.Exit(3) from exc
+    return {**stored, "member_scans": list(listed["scans"])}
 
 
 def store_compound_embedded(bundle: ScanBundle) -> dict[str, Any]:
     """Ingest a bundle as a polyglot scan into the embedded store."""
+    from sqlalchemy import select
+
     from sordino.compounds import service as compounds
     from sordino.compounds.polyglot import (
         PolyglotError,
         ensure_compound,
         ingest_polyglot,
     )
+    from sordino.findings.summary import scan_summaries as summaries
+    from sordino.scans.models import Scan
 
     db, org_id = embedded()
     with db.session() as session:
@@ -171,9 +246,13 @@ def store_compound_embedded(bundle: ScanBundle) -> dict[str, Any]:
         except PolyglotError as exc:
             raise TargetError(str(exc)) from exc
         compound = ensure_compound(session, org_id, bundle.app)
+        members = session.scalars(
+            select(Scan.id).where(Scan.polyglot_scan_id == polyglot.id)
+        )
         return {
             "compound": compounds.shallow(session, compound),
             "polyglot_scan": compounds.polyglot_read(polyglot),
+            "member_scans": list(summaries(session, list(members)).values()),
         }
 
 
@@ -210,56 +289,10 @@ class _Progress:
         if engine not in self.tasks:
             self.tasks[engine] = self.bar.add_task(engine, total=1)
         task = self.tasks[engine]
-        label = {"started": "running", "done": "done", "failed": "[red]failed[/]"}
-        self.bar.update(task, description=f"{engine}: {label.get(state, state)}")
+        label = LABELS.get(state, f"[red]{state}[/]")
+        self.bar.update(task, description=f"{engine}: {label}")
         if state != "started":
             self.bar.update(task, completed=1)
-
-
-def summarize(bundle: ScanBundle) -> dict[str, Any]:
-    """Counts by type and severity and by category, for the summary table."""
-    by_severity: Counter[tuple[str, str]] = Counter(
-        (f.type, f.severity) for f in bundle.findings if not f.suppressed
-    )
-    by_category: Counter[str] = Counter(
-        f.category or f.type for f in bundle.findings if not f.suppressed
-    )
-    return {
-        "by_severity": {f"{t}/{s}": n for (t, s), n in by_severity.items()},
-        "by_category": dict(by_category),
-        "suppressed": sum(1 for f in bundle.findings if f.suppressed),
-        "packages": len(bundle.packages),
-    }
-
-
-def print_summary(summary: dict[str, Any], failures: list[dict[str, Any]]) -> None:
-    """Print severity counts per finding type, categories and engine failures."""
-    types = sorted({key.split("/")[0] for key in summary["by_severity"]})
-    table = Table(title="Findings by severity")
-    table.add_column("type")
-    for severity in SEVERITIES:
-        table.add_column(severity, justify="right")
-    for kind in types:
-        counts = [summary["by_severity"].get(f"{kind}/{s}", 0) for s in SEVERITIES]
-        table.add_row(kind, *(str(n) for n in counts))
-    console.print(table)
-    categories = Table(title="Findings by category")
-    categories.add_column("category")
-    categories.add_column("findings", justify="right")
-    ranked = sorted(summary["by_category"].items(), key=lambda kv: (-kv[1], kv[0]))
-    for name, count in ranked:
-        categories.add_row(name, str(count))
-    console.print(categories)
-    console.print(
-        f"packages: {summary['packages']}  suppressed: {summary['suppressed']}"
-    )
-    for failure in failures:
-        err.print(
-            f"[red]engine {failure['engine']} {failure['reason']}:[/] "
-            f"{failure.get('message', '')}"
-        )
-    if not failures:
-        console.print("every applicable engine completed")
 
 
 def import_report(

@@ -136,3 +136,23 @@ def store_embedded(bundle: ScanBundle) -> dict[str, Any]:
     db, org_id = embedded()
     with db.session() as session:
         return summary(ingest(session, org_id, bundle))
+
+
+def read_scans_embedded(scan_ids: list[int]) -> list[dict[str, Any]]:
+    """Scans of the embedded store with their counts, as the API reads them."""
+    from sordino.apps.models import App
+    from sordino.findings.summary import scan_summaries
+    from sordino.scans import serialize
+    from sordino.scans.models import Scan
+
+    db, _ = embedded()
+    with db.session() as session:
+        counted = scan_summaries(session, scan_ids)
+        found = []
+        for scan_id in scan_ids:
+            scan = session.get(Scan, scan_id)
+            app = session.get(App, scan.app_pk) if scan is not None else None
+            if scan is None or app is None:
+                raise TargetError(f"no scan {scan_id} in the embedded store")
+            found.append({**serialize.read(scan, app), **counted[scan_id]})
+        return found
