@@ -18,10 +18,11 @@ from sordino.analysis.engines.base import (
     relative_path,
     run_process,
 )
+from sordino.analysis.engines.calls import callee
 from sordino.analysis.engines.secrets import mask, secret_details
-from sordino.analysis.engines.trace import SourceLines, call_name, dataflow
+from sordino.analysis.engines.trace import SourceLines, call_name, dataflow, sink_call
 from sordino.analysis.inventory import SKIP_DIRS, Inventory, language_of
-from sordino.ingest.bundle import EngineFailure, FindingRecord, Severity
+from sordino.ingest.bundle import DataflowStep, EngineFailure, FindingRecord, Severity
 
 log = structlog.get_logger(__name__)
 
@@ -330,8 +331,8 @@ def _finding(item: dict[str, Any], root: Path, source: SourceLines) -> FindingRe
         line=line,
         end_line=int(item.get("end", {}).get("line", line) or line),
         snippet="" if snippet.strip() == _NO_SNIPPET else snippet,
-        source_method=call_name(steps[0].code) if steps else "",
-        sink_method=_sink_method(steps[-1].code, snippet) if steps else "",
+        source_method=(callee(steps[0].code) or steps[0].code) if steps else "",
+        sink_method=_sink_method(source, extra.get("dataflow_trace"), steps, snippet),
         dataflow=steps,
         remediation=str(metadata.get("remediation", "") or ""),
         fixes=_fixes(fix, file, line),
@@ -339,11 +340,18 @@ def _finding(item: dict[str, Any], root: Path, source: SourceLines) -> FindingRe
     )
 
 
-def _sink_method(sink_code: str, snippet: str) -> str:
-    """The called sink; rules that focus on an argument name the call via the line."""
-    if "(" in sink_code or "(" not in snippet:
-        return call_name(sink_code)
-    return call_name(snippet.strip().splitlines()[0])
+def _sink_method(
+    source: SourceLines, trace: Any, steps: list[DataflowStep], snippet: str
+) -> str:
+    """The function the tainted value reaches, as the sink's code names it."""
+    if not steps:
+        return ""
+    found = sink_call(source, trace if isinstance(trace, dict) else None)
+    if found:
+        return found
+    # No location to read: the first call on the matched line, if any.
+    line = snippet.strip().splitlines()[0] if snippet.strip() else ""
+    return call_name(line) if "(" in line else steps[-1].code
 
 
 def _owasp(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sordino.analysis.engines.base import relative_path
+from sordino.analysis.engines.calls import assigned_target, callee, enclosing_call
 from sordino.analysis.inventory import language_of
 from sordino.ingest.bundle import DataflowStep
 
@@ -32,6 +33,8 @@ _DEFINITIONS["typescript"] = _DEFINITIONS["javascript"]
 _DEFINITIONS["kotlin"] = re.compile(r"^\s*(?:\w+\s+)*fun\s+(?:<[^>]*>\s*)?(\w+)")
 _NOT_METHODS = frozenset({"if", "for", "while", "switch", "catch", "return", "new"})
 _LOOKBACK = 400
+# Lines above a sink searched for the call whose arguments span several lines.
+_CALL_LOOKBACK = 3
 _CALLEE = re.compile(r"[\w.$]+$")
 
 
@@ -140,4 +143,77 @@ def dataflow(source: SourceLines, trace: dict[str, Any] | None) -> list[Dataflow
     steps = _call_trace(source, trace.get("taint_source"), is_sink=False)
     steps += _variables(source, trace.get("intermediate_vars"))
     steps += _call_trace(source, trace.get("taint_sink"), is_sink=True)
-    return steps
+    return collapse(steps)
+
+
+def _place(step: DataflowStep) -> tuple[str, int]:
+    return step.file_name, step.line_number
+
+
+def collapse(steps: list[DataflowStep]) -> list[DataflowStep]:
+    """The steps without variables that repeat the line of the step before.
+
+    semgrep lists the source (``request.args``) and the variable it is assigned
+    to (``category``) as two steps of one line; the API shows a step as its
+    location only, so that line would appear twice. The source and the sink
+    always stay; a variable on the sink's line gives way to the sink.
+    """
+    kept: list[DataflowStep] = []
+    for index, step in enumerate(steps):
+        is_sink = index == len(steps) - 1
+        if kept and _place(kept[-1]) == _place(step):
+            if not is_sink:
+                continue
+            if len(kept) > 1:
+                kept.pop()
+        kept.append(step)
+    return kept
+
+
+def _sink_node(node: Any) -> tuple[dict[str, Any], str] | None:
+    """The location and code of the innermost sink of a ``taint_sink`` node."""
+    if not isinstance(node, list) or len(node) != 2:
+        return None
+    kind, payload = node
+    if kind == "CliLoc" and isinstance(payload, list) and len(payload) == 2:
+        location, code = payload
+        return (location, str(code)) if isinstance(location, dict) else None
+    if kind == "CliCall" and isinstance(payload, list) and len(payload) == 3:
+        return _sink_node(payload[2])
+    return None
+
+
+def _offset(lines: tuple[str, ...], first: int, line: int, col: int) -> int:
+    return sum(len(text) + 1 for text in lines[first - 1 : line - 1]) + col - 1
+
+
+def sink_call(source: SourceLines, trace: dict[str, Any] | None) -> str:
+    """The function the tainted value reaches, read from the sink's code.
+
+    The sink itself when it is a call; else the call whose arguments hold it
+    (on its line or a few lines above); else the item or attribute it is
+    assigned to (``resp.headers["X"] = v``); ``""`` when none of these.
+    """
+    found = _sink_node((trace or {}).get("taint_sink"))
+    if found is None:
+        return ""
+    location, code = found
+    own = callee(code)
+    if own:
+        return own
+    file = relative_path(str(location.get("path", "")), source.root)
+    lines = source.get(file)
+    start, end = location.get("start", {}) or {}, location.get("end", {}) or {}
+    line, col = int(start.get("line", 0) or 0), int(start.get("col", 0) or 0)
+    end_line = int(end.get("line", line) or line)
+    end_col = int(end.get("col", col) or col)
+    if not 0 < line <= end_line <= len(lines) or col < 1:
+        return ""
+    first = max(1, line - _CALL_LOOKBACK)
+    text = "\n".join(lines[first - 1 : end_line])
+    begin = _offset(lines, first, line, col)
+    name = enclosing_call(text, begin, _offset(lines, first, end_line, end_col))
+    if name:
+        return name
+    python = language_of(file) == "python"
+    return assigned_target(lines[line - 1], col - 1, python=python)
