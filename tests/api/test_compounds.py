@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from sordino.apps.models import App
 from sordino.compounds.polyglot import platforms, split
+from sordino.ingest.bundle import EngineFailure
 from sordino.rbac.models import Team, TeamMember
+from sordino.sca.service import NO_DATA
+from sordino.scans.models import Scan
 from tests.api import compound_data as data
 from tests.conftest import Api
 
@@ -34,6 +37,97 @@ def test_split_puts_each_finding_on_its_platform() -> None:
     js = parts["JSSRC"]
     assert sorted(f.type for f in js.findings) == ["oss_vuln", "vuln"]
     assert [p.name for p in js.packages] == ["lodash"]
+
+
+def test_split_gives_each_member_the_failures_that_concern_it() -> None:
+    failures = [
+        EngineFailure(engine="checkov", reason="missing"),
+        EngineFailure(engine="semgrep", reason="crashed", message="boom"),
+        EngineFailure(engine="bandit", reason="timeout"),
+        EngineFailure(engine="osv", reason="no_data"),
+        EngineFailure(engine="secrets", reason="missing"),
+    ]
+    parts = split(data.bundle(failures=failures), "shop")
+    engines = {p: [f.engine for f in part.failures] for p, part in parts.items()}
+    assert engines == {
+        "GO": ["semgrep", "secrets"],
+        "JAVASRC": ["semgrep", "secrets"],
+        # The advisory lookup concerns the members with packages.
+        "JSSRC": ["semgrep", "osv", "secrets"],
+        "PYTHONSRC": ["semgrep", "bandit", "osv", "secrets"],
+        "TERRAFORM_HCL": ["checkov", "semgrep", "secrets"],
+    }
+    # Each member has lists of its own: ingest adds to them.
+    lists = [id(part.failures) for part in parts.values()]
+    lists += [id(part.findings) for part in parts.values()]
+    assert len(set(lists)) == 10
+
+
+def test_failures_that_concern_no_member_go_to_every_member() -> None:
+    failures = [
+        EngineFailure(engine="remote", reason="crashed"),
+        EngineFailure(engine="lockfiles", reason="crashed"),
+        EngineFailure(engine="bandit", reason="missing"),
+    ]
+    bundle = data.bundle(
+        languages=["go", "terraform"], findings=[], packages=[], failures=failures
+    )
+    parts = split(bundle, "infra")
+    engines = {p: [f.engine for f in part.failures] for p, part in parts.items()}
+    # No packages: the lockfile reader concerns the members of an ecosystem.
+    assert engines == {
+        "GO": ["remote", "lockfiles", "bandit"],
+        "TERRAFORM_HCL": ["remote", "bandit"],
+    }
+
+
+def test_member_scans_carry_only_their_own_failures(api: Api) -> None:
+    data.store(api.db, api.org_id)
+    data.store(api.db, api.org_id, version="v2")
+    scans = api.ok("GET", "/orgs/{org}/compounds/named/shop/scans?limit=5")["scans"]
+    by_platform = {s["app"].removeprefix("shop_element_"): s for s in scans}
+    failures = {
+        platform: [(f["engine"], f["reason"]) for f in scan["failures"]]
+        for platform, scan in by_platform.items()
+    }
+    # The test database has no advisories: ingest meets that for the members
+    # with packages, once each, and never hands it on to the next member.
+    assert failures == {
+        "GO": [],
+        "JAVASRC": [],
+        "JSSRC": [("osv", "no_data")],
+        "PYTHONSRC": [("osv", "no_data")],
+        "TERRAFORM_HCL": [("checkov", "missing")],
+    }
+    successful = {p: s["successful"] for p, s in by_platform.items()}
+    assert successful == {
+        "GO": True,
+        "JAVASRC": True,
+        "JSSRC": True,
+        "PYTHONSRC": True,
+        "TERRAFORM_HCL": False,
+    }
+
+
+def test_member_scans_status_filter_matches_the_status_field(api: Api) -> None:
+    data.store(api.db, api.org_id)
+    path = "/orgs/{org}/compounds/named/shop/scans?limit=50"
+    every = api.ok("GET", path)["scans"]
+    assert {(s["status"], s["successful"]) for s in every} == {
+        ("completed", True),
+        ("completed", False),
+    }
+    completed = api.ok("GET", path + "&status=completed")["scans"]
+    assert [s["id"] for s in completed] == [s["id"] for s in every]
+    assert api.ok("GET", path + "&status=failed")["scans"] == []
+    with api.db.session() as session:
+        session.execute(
+            update(Scan).where(Scan.id == int(every[0]["id"])).values(status="failed")
+        )
+    failed = api.ok("GET", path + "&status=failed")["scans"]
+    assert [(s["id"], s["status"]) for s in failed] == [(every[0]["id"], "failed")]
+    assert len(api.ok("GET", path + "&status=completed")["scans"]) == 4
+    assert api.ok("GET", path + "&status=running")["scans"] == []
 
 
 def test_unknown_language_goes_to_the_generic_element() -> None:
@@ -75,7 +169,8 @@ def test_polyglot_scan_creates_compound_and_members(api: Api) -> None:
     assert scan["oss_vulns"]["unreachable"] == 1
     assert scan["secrets"] == 1
     assert scan["oss_risks"] == 1
-    assert scan["failures"] == ["checkov missing"]
+    # Every failure once: the bundle's and the one ingest met (no advisories).
+    assert scan["failures"] == ["checkov missing", f"osv no_data: {NO_DATA.message}"]
 
 
 def test_member_scans_and_branches(api: Api) -> None:
@@ -113,6 +208,13 @@ def test_streamlined_limit_branch_and_upto(api: Api) -> None:
     assert api.ok("GET", base + f"?upto={past}")["scans"] == []
     future = int(dt.datetime(2999, 1, 1, tzinfo=dt.UTC).timestamp() * 1e9)
     assert len(api.ok("GET", base + f"?upto={future}")["scans"]) == 2
+    # Past the last date there is (the year 9999), every scan is older.
+    assert len(api.ok("GET", base + f"?upto={10**23 - 1}")["scans"]) == 2
+    late = int(dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.UTC).timestamp() * 1e9)
+    assert len(api.ok("GET", base + f"?upto={late}")["scans"]) == 2
+    bad = api.get(base + "?upto=-1")
+    assert bad.status_code == 400
+    assert any("upto" in p for p in bad.json()["validation_errors"])
 
 
 def test_archived_compounds_are_hidden_unless_asked(api: Api) -> None:
@@ -125,6 +227,13 @@ def test_archived_compounds_are_hidden_unless_asked(api: Api) -> None:
     assert [c["name"] for c in listed] == ["blog"]
     archived = api.ok("GET", "/orgs/{org}/compounds?archived=true")["compounds"]
     assert [c["name"] for c in archived] == ["shop"]
+    assert api.ok("GET", "/orgs/{org}/compounds?archived")["compounds"] == archived
+    listed_false = api.ok("GET", "/orgs/{org}/compounds?archived=false")
+    assert [c["name"] for c in listed_false["compounds"]] == ["blog"]
+    for path in ("/orgs/{org}/compounds", "/orgs/{org}/compounds/named/shop/scans"):
+        maybe = api.get(path + "?archived=maybe")
+        assert maybe.status_code == 400
+        assert any("archived" in p for p in maybe.json()["validation_errors"])
     assert api.get("/orgs/{org}/compounds/named/shop/scans").status_code == 404
     api.ok("GET", "/orgs/{org}/compounds/named/shop/scans?archived=true")
     api.ok("PATCH", "/orgs/{org}/compounds/named/shop", json={"is_archived": False})

@@ -4,7 +4,8 @@ A compound is checked as one: the target and source are polyglot scans, chosen
 like an app's scans (by branch, by polyglot scan id or by a scan tag), and the
 rules see the findings of every member scan of the target. The result is stored
 once per member scan of the target, so each member app's scan report (#106)
-shows it.
+shows it. A caller sees, checks and stores only the member scans of the
+member apps it may see (``CompoundView``).
 """
 
 from __future__ import annotations
@@ -22,27 +23,27 @@ from sordino.checks.service import CheckError, candidates_of, evaluate
 from sordino.compounds import service as compounds
 from sordino.compounds.findings import member_scans
 from sordino.compounds.models import Compound, PolyglotScan
+from sordino.compounds.service import CompoundView, polyglot_scans
 from sordino.scans.models import Scan
 
 log = structlog.get_logger()
 
 
-def find(session: Session, org_id: str, name: str) -> Compound | None:
-    """The org's compound ``name``, for callers without a token (the CLI)."""
-    return session.scalar(
+def find(session: Session, org_id: str, name: str) -> CompoundView | None:
+    """The org's compound ``name`` whole, for callers without a token (the CLI)."""
+    found = session.scalar(
         select(Compound).where(Compound.org_id == org_id, Compound.name == name)
     )
+    return compounds.whole(session, found) if found is not None else None
 
 
-def _completed(compound: Compound) -> Select[tuple[PolyglotScan]]:
-    return select(PolyglotScan).where(
-        PolyglotScan.compound_id == compound.id, PolyglotScan.status == "completed"
-    )
+def _completed(compound: CompoundView) -> Select[tuple[PolyglotScan]]:
+    return polyglot_scans(compound).where(PolyglotScan.status == "completed")
 
 
 def _latest(
     session: Session,
-    compound: Compound,
+    compound: CompoundView,
     *,
     branch: str | None = None,
     before: int | None = None,
@@ -55,7 +56,9 @@ def _latest(
     return session.scalar(statement.order_by(PolyglotScan.id.desc()).limit(1))
 
 
-def _with_tag(session: Session, compound: Compound, tag: str) -> PolyglotScan | None:
+def _with_tag(
+    session: Session, compound: CompoundView, tag: str
+) -> PolyglotScan | None:
     key, _, value = tag.partition("=")
     # A compound has few polyglot scans and their tags are a small JSON object:
     # reading the newest ones in Python works the same on every database.
@@ -67,23 +70,24 @@ def _with_tag(session: Session, compound: Compound, tag: str) -> PolyglotScan | 
 
 
 def _by_selector(
-    session: Session, compound: Compound, chosen: ScanSelector, before: int | None
+    session: Session, compound: CompoundView, chosen: ScanSelector, before: int | None
 ) -> PolyglotScan | None:
     if chosen.scan is not None:
-        found = session.get(PolyglotScan, chosen.scan)
-        return found if found is not None and found.compound_id == compound.id else None
+        return session.scalar(
+            polyglot_scans(compound).where(PolyglotScan.id == chosen.scan)
+        )
     if chosen.tag is not None:
         return _with_tag(session, compound, chosen.tag)
     return _latest(session, compound, branch=chosen.branch, before=before)
 
 
-def _default_branch(session: Session, compound: Compound) -> str | None:
-    branches = [app.default_branch for app in compounds.members(session, compound)]
+def _default_branch(compound: CompoundView) -> str | None:
+    branches = [app.default_branch for app in compound.members]
     return next((branch for branch in branches if branch), None)
 
 
 def pick_target(
-    session: Session, compound: Compound, chosen: ScanSelector | None
+    session: Session, compound: CompoundView, chosen: ScanSelector | None
 ) -> PolyglotScan:
     """The polyglot scan under check; by default the latest of the default branch.
 
@@ -91,7 +95,7 @@ def pick_target(
     latest polyglot scan of any branch.
     """
     if chosen is None:
-        branch = _default_branch(session, compound)
+        branch = _default_branch(compound)
         found = _latest(session, compound, branch=branch) if branch else None
         found = found or _latest(session, compound)
     else:
@@ -103,7 +107,7 @@ def pick_target(
 
 def pick_source(
     session: Session,
-    compound: Compound,
+    compound: CompoundView,
     chosen: ScanSelector | None,
     target: PolyglotScan,
 ) -> PolyglotScan | None:
@@ -147,12 +151,14 @@ def _store(
     session.flush()
 
 
-def run(session: Session, compound: Compound, config: CheckConfig) -> dict[str, Any]:
+def run(
+    session: Session, compound: CompoundView, config: CheckConfig
+) -> dict[str, Any]:
     """Check the selected polyglot scan and store the result (flushed only)."""
     target = pick_target(session, compound, config.target)
     source = pick_source(session, compound, config.source, target)
-    targets = member_scans(session, target)
-    sources = member_scans(session, source) if source is not None else []
+    targets = member_scans(session, compound, target)
+    sources = member_scans(session, compound, source) if source is not None else []
     found = candidates_of(
         session,
         [scan.id for scan, _ in targets],

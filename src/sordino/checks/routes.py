@@ -17,7 +17,7 @@ from sordino.checks import policies
 from sordino.checks import service as checks
 from sordino.checks.schemas import CheckRequest
 from sordino.compounds import service as compounds
-from sordino.compounds.models import Compound
+from sordino.compounds.service import CompoundView
 from sordino.rbac.access import Principal
 
 router = APIRouter()
@@ -39,7 +39,7 @@ class CompoundOrAppScope:
 
     def __call__(
         self, request: Request, principal: PrincipalDep, session: SessionDep
-    ) -> Compound | App:
+    ) -> CompoundView | App:
         """The compound (or app) the path names, once the caller's scope is checked."""
         OrgScope()(request, principal)
         name = request.path_params[self.param]
@@ -48,7 +48,7 @@ class CompoundOrAppScope:
         except compounds.CompoundNotFound:
             ctx = AppScope(*self.scopes, param=self.param)(request, principal, session)
             return ctx.app
-        teams = [app.team_id for app in compounds.members(session, compound)]
+        teams = [app.team_id for app in compound.members]
         if not any(
             principal.has(scope, team_id=team)
             for scope in self.scopes
@@ -64,7 +64,9 @@ class CompoundOrAppScope:
 def check_scan(
     body: CheckRequest,
     session: SessionDep,
-    subject: Annotated[Compound | App, Depends(CompoundOrAppScope("findings:list"))],
+    subject: Annotated[
+        CompoundView | App, Depends(CompoundOrAppScope("findings:list"))
+    ],
 ) -> Body:
     """Check a scan against rules; the result is kept for the scan's report.
 
@@ -72,7 +74,7 @@ def check_scan(
     findings of every member scan) or, when no compound has that name, an app.
     """
     try:
-        if isinstance(subject, Compound):
+        if isinstance(subject, CompoundView):
             return ok(compound_checks.run(session, subject, body))
         return ok(checks.run(session, subject, body).result)
     except checks.CheckError as exc:

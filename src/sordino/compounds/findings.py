@@ -12,9 +12,14 @@ from sqlalchemy.orm import Session
 from sordino.apps.models import App
 from sordino.common import iso
 from sordino.compounds import query as cq
-from sordino.compounds.models import Compound, PolyglotScan
-from sordino.compounds.platforms import PLATFORM_LANGUAGES
-from sordino.compounds.service import CompoundNotFound, scan_read
+from sordino.compounds.models import PolyglotScan
+from sordino.compounds.platforms import PLATFORM_LANGUAGES, of_language
+from sordino.compounds.service import (
+    CompoundNotFound,
+    CompoundView,
+    polyglot_scans,
+    scan_read,
+)
 from sordino.findings import query as fq
 from sordino.findings import serialize
 from sordino.findings import service as findings
@@ -24,10 +29,8 @@ from sordino.findings.tags import COLUMN_TAGS, cvss_rating, format_score
 from sordino.scans.models import Scan
 
 
-def _polyglots(compound: Compound) -> Select[tuple[PolyglotScan]]:
-    return select(PolyglotScan).where(
-        PolyglotScan.compound_id == compound.id, PolyglotScan.status == "completed"
-    )
+def _polyglots(view: CompoundView) -> Select[tuple[PolyglotScan]]:
+    return polyglot_scans(view).where(PolyglotScan.status == "completed")
 
 
 def _latest(
@@ -36,11 +39,11 @@ def _latest(
     return session.scalar(statement.order_by(PolyglotScan.id.desc()).limit(1))
 
 
-def _by_id(session: Session, compound: Compound, polyglot_id: int) -> PolyglotScan:
-    found = session.get(PolyglotScan, polyglot_id)
-    if found is None or found.compound_id != compound.id:
+def _by_id(session: Session, view: CompoundView, polyglot_id: int) -> PolyglotScan:
+    found = session.scalar(polyglot_scans(view).where(PolyglotScan.id == polyglot_id))
+    if found is None:
         raise CompoundNotFound(
-            f"compound {compound.name!r} has no polyglot scan {polyglot_id}"
+            f"compound {view.name!r} has no polyglot scan {polyglot_id}"
         )
     return found
 
@@ -56,13 +59,12 @@ def _with_tag(
     return None
 
 
-def select_polyglot(
-    session: Session, compound: Compound, query: cq.CompoundQuery
+def _selected(
+    session: Session, view: CompoundView, query: cq.CompoundQuery
 ) -> PolyglotScan | None:
-    """The polyglot scan a v2 query reads, by the reference's precedence."""
-    statement = _polyglots(compound)
+    statement = _polyglots(view)
     if query.polyglot_scan is not None:
-        return _by_id(session, compound, query.polyglot_scan)
+        return _by_id(session, view, query.polyglot_scan)
     if query.scan_version is not None:
         return _latest(
             session, statement.where(PolyglotScan.version == query.scan_version)
@@ -76,14 +78,43 @@ def select_polyglot(
     return _latest(session, statement)
 
 
+def _selection(query: cq.CompoundQuery) -> str:
+    if query.scan_version is not None:
+        return f" of version {query.scan_version!r}"
+    if query.scan_branch is not None:
+        return f" on branch {query.scan_branch!r}"
+    if query.scan_tag is not None:
+        return f" tagged {query.scan_tag[0]}={query.scan_tag[1]!r}"
+    return ""
+
+
+def select_polyglot(
+    session: Session, view: CompoundView, query: cq.CompoundQuery
+) -> PolyglotScan:
+    """The polyglot scan a v2 query reads, by the reference's precedence.
+
+    The answer is that one scan's: when no scan matches the selection there
+    is nothing to answer (404), not an empty scan that a gate would pass.
+    """
+    found = _selected(session, view, query)
+    if found is None:
+        raise CompoundNotFound(
+            f"compound {view.name!r} has no polyglot scan{_selection(query)}"
+        )
+    return found
+
+
 def member_scans(
-    session: Session, polyglot: PolyglotScan, platforms: Sequence[str] | None = None
+    session: Session,
+    view: CompoundView,
+    polyglot: PolyglotScan,
+    platforms: Sequence[str] | None = None,
 ) -> list[tuple[Scan, App]]:
-    """The polyglot scan's member scans, narrowed to some platforms if given."""
+    """The polyglot scan's visible member scans, of some platforms if given."""
     statement = (
         select(Scan, App)
         .join(App, App.pk == Scan.app_pk)
-        .where(Scan.polyglot_scan_id == polyglot.id)
+        .where(Scan.polyglot_scan_id == polyglot.id, App.pk.in_(view.member_pks))
     )
     if platforms is not None:
         statement = statement.where(App.platform.in_(platforms))
@@ -106,11 +137,11 @@ def platforms_of(query: cq.CompoundQuery) -> list[str] | None:
 
 
 def polyglot_body(
-    session: Session, compound: Compound, polyglot: PolyglotScan, rows: Any
+    session: Session, view: CompoundView, polyglot: PolyglotScan, rows: Any
 ) -> dict[str, Any]:
     """The ``polyglot_scan`` object: ids and every member scan in full."""
     return {
-        "compound_id": compound.id,
+        "compound_id": view.id,
         "polyglot_scan_id": polyglot.id,
         "version": polyglot.version,
         "branch": polyglot.branch,
@@ -185,19 +216,17 @@ def _page(
 
 
 def list_findings(
-    session: Session, compound: Compound, query: cq.CompoundQuery
+    session: Session, view: CompoundView, query: cq.CompoundQuery
 ) -> dict[str, Any]:
     """The v2 listing: one polyglot scan's findings, paged, with value counts."""
-    polyglot = select_polyglot(session, compound, query)
-    if polyglot is None:
-        return {"findings": [], "counts": [], "total_count": 0, "has_more": False}
-    rows = member_scans(session, polyglot, platforms_of(query))
+    polyglot = select_polyglot(session, view, query)
+    rows = member_scans(session, view, polyglot, platforms_of(query))
     statement = select(Finding).where(
         _seen_in([scan.id for scan, _ in rows]), *cq.conditions(query)
     )
     listed, has_more = _page(session, statement, query)
     return {
-        "polyglot_scan": polyglot_body(session, compound, polyglot, rows),
+        "polyglot_scan": polyglot_body(session, view, polyglot, rows),
         "findings": listed,
         "has_more": has_more,
         "total_count": session.scalar(fq.count_of(statement)) or 0,
@@ -209,11 +238,11 @@ def list_findings(
 
 
 def _v1_polyglot(
-    session: Session, compound: Compound, query: FindingQuery
+    session: Session, view: CompoundView, query: FindingQuery
 ) -> PolyglotScan | None:
     if query.scan_id is not None:
-        return _by_id(session, compound, query.scan_id)
-    statement = _polyglots(compound)
+        return _by_id(session, view, query.scan_id)
+    statement = _polyglots(view)
     if query.version is not None:
         statement = statement.where(PolyglotScan.version == query.version)
     for polyglot in session.scalars(statement.order_by(PolyglotScan.id.desc())):
@@ -223,13 +252,13 @@ def _v1_polyglot(
 
 
 def _v1_source(
-    session: Session, compound: Compound, query: FindingQuery
+    session: Session, view: CompoundView, query: FindingQuery
 ) -> PolyglotScan | None:
     if query.source is None:
         return None
     if query.source.scan_id is not None:
-        return _by_id(session, compound, query.source.scan_id)
-    found = _v1_polyglot(session, compound, FindingQuery(scan_tags=query.source.tags))
+        return _by_id(session, view, query.source.scan_id)
+    found = _v1_polyglot(session, view, FindingQuery(scan_tags=query.source.tags))
     if found is None:
         raise CompoundNotFound("no polyglot scan matches the diff's source")
     return found
@@ -251,43 +280,43 @@ def _v1_selection(
     return statement
 
 
-def _as_scan(compound: Compound, polyglot: PolyglotScan) -> dict[str, Any]:
+def _as_scan(
+    view: CompoundView, polyglot: PolyglotScan, rows: list[tuple[Scan, App]]
+) -> dict[str, Any]:
+    """The polyglot scan as an app scan, made of the visible member scans."""
+    mine = {app.platform for _, app in rows}
     return {
         "id": str(polyglot.id),
-        "app": compound.name,
+        "app": view.name,
         "version": polyglot.version,
         "branch": polyglot.branch,
-        "successful": not polyglot.failures,
+        "successful": all(scan.successful for scan, _ in rows),
         "started_at": iso(polyglot.started_at),
         "completed_at": iso(polyglot.completed_at or polyglot.started_at),
         "language": "",
-        "languages": list(polyglot.languages),
+        "languages": [lang for lang in polyglot.languages if of_language(lang) in mine],
         "tags": dict(polyglot.tags),
     }
 
 
 def list_findings_v1(
-    session: Session, compound: Compound, query: FindingQuery
+    session: Session, view: CompoundView, query: FindingQuery
 ) -> dict[str, Any]:
     """The deprecated listing with the app findings' parameters."""
-    polyglot = _v1_polyglot(session, compound, query)
+    polyglot = _v1_polyglot(session, view, query)
     if polyglot is None:
         empty: dict[str, Any] = {"counts": [], "total_count": 0}
         if not query.only_counts:
             empty.update(findings=[], has_more=False)
         return empty
-    source = _v1_source(session, compound, query)
-    target_ids = [scan.id for scan, _ in member_scans(session, polyglot)]
-    source_ids = [s.id for s, _ in member_scans(session, source)] if source else None
-    statement = _v1_selection(target_ids, source_ids, query).where(
-        *fq.conditions(query)
-    )
-    app_ids = dict(
-        session.execute(
-            select(App.pk, App.app_id).where(App.compound_id == compound.id)
-        )
-        .tuples()
-        .all()
-    )
+    source = _v1_source(session, view, query)
+    targets = member_scans(session, view, polyglot)
+    sources = member_scans(session, view, source) if source else None
+    statement = _v1_selection(
+        [scan.id for scan, _ in targets],
+        [scan.id for scan, _ in sources] if sources is not None else None,
+        query,
+    ).where(*fq.conditions(query))
+    app_ids = {app.pk: app.app_id for app in view.members}
     body = findings.page(session, statement, query, app_ids)
-    return {"scan": _as_scan(compound, polyglot), **body}
+    return {"scan": _as_scan(view, polyglot, targets), **body}

@@ -10,8 +10,10 @@ element.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
-from sordino.analysis.inventory import language_of
+from sordino.analysis.engines.semgrep import LANGUAGES as SEMGREP_LANGUAGES
+from sordino.analysis.inventory import IAC_LANGUAGES, language_of
 from sordino.ingest.bundle import FindingRecord, PackageRecord
 
 GENERIC = "SECRETS"
@@ -139,3 +141,36 @@ def of_finding(record: FindingRecord) -> str:
             return found
     language = record.language or (language_of(record.file) if record.file else "")
     return of_language(language) or _of_manifest(record.file) or GENERIC
+
+
+# Engine -> the languages it analyses. The secrets scanner reads every file,
+# and an engine not named here (an imported tool, say) may have covered any
+# platform: a failure of either concerns every member.
+ENGINE_LANGUAGES: dict[str, frozenset[str]] = {
+    "semgrep": SEMGREP_LANGUAGES,
+    "bandit": frozenset({"python"}),
+    "checkov": IAC_LANGUAGES,
+}
+# Engines of dependencies: the lockfile reader and the advisory lookup.
+PACKAGE_ENGINES = frozenset({"lockfiles", "osv"})
+ECOSYSTEM_PLATFORMS = frozenset(PURL_PLATFORMS.values()) | frozenset(
+    MANIFEST_PLATFORMS.values()
+)
+
+
+def concerned(engine: str, members: Mapping[str, bool]) -> list[str]:
+    """The members (platform -> whether it has packages) an engine failure concerns.
+
+    A dependency engine concerns the members with packages (else those of a
+    package ecosystem), an analyser the members of its languages. One that
+    would concern none concerns all, so that no failure is ever lost.
+    """
+    found: list[str] = []
+    if engine in PACKAGE_ENGINES:
+        found = [p for p, has in members.items() if has] or [
+            p for p in members if p in ECOSYSTEM_PLATFORMS
+        ]
+    elif engine in ENGINE_LANGUAGES:
+        wanted = {of_language(language) for language in ENGINE_LANGUAGES[engine]}
+        found = [p for p in members if p in wanted]
+    return found or list(members)

@@ -8,6 +8,8 @@ service as a scan of the compound's member app for that platform, and a
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import structlog
 from sqlalchemy import select
@@ -17,8 +19,15 @@ from sordino.apps import service as apps
 from sordino.compounds import platforms as pf
 from sordino.compounds.models import Compound, PolyglotScan
 from sordino.db import utcnow
-from sordino.ingest.bundle import FindingRecord, ScanBundle
+from sordino.ingest.bundle import (
+    EngineFailure,
+    FindingRecord,
+    PackageRecord,
+    ScanBundle,
+    analysis_succeeded,
+)
 from sordino.ingest.service import create_scan, ingest
+from sordino.scans.models import Scan
 
 log = structlog.get_logger()
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -36,14 +45,31 @@ def platforms(bundle: ScanBundle) -> list[str]:
     return sorted(name for name in found if name)
 
 
+def _failures_of(
+    bundle: ScanBundle, packages: Mapping[str, list[PackageRecord]]
+) -> dict[str, list[EngineFailure]]:
+    """Each platform's share of the bundle's engine failures, each its own copy."""
+    members = {platform: bool(packages.get(platform)) for platform in platforms(bundle)}
+    shares: dict[str, list[EngineFailure]] = {platform: [] for platform in members}
+    for failure in bundle.failures:
+        for platform in pf.concerned(failure.engine, members):
+            shares[platform].append(failure.model_copy())
+    return shares
+
+
 def split(bundle: ScanBundle, compound: str) -> dict[str, ScanBundle]:
-    """One bundle per platform, each addressed to the compound's member app."""
+    """One bundle per platform, each addressed to the compound's member app.
+
+    Each part has lists of its own (ingest adds to them) and only the engine
+    failures that concern its platform.
+    """
     findings: defaultdict[str, list[FindingRecord]] = defaultdict(list)
     for record in bundle.findings:
         findings[pf.of_finding(record)].append(record)
-    packages = defaultdict(list)
+    packages: defaultdict[str, list[PackageRecord]] = defaultdict(list)
     for package in bundle.packages:
         packages[pf.of_package(package)].append(package)
+    failures = _failures_of(bundle, packages)
     parts = {}
     for platform in platforms(bundle):
         languages = [n for n in bundle.languages if pf.of_language(n) == platform]
@@ -54,16 +80,17 @@ def split(bundle: ScanBundle, compound: str) -> dict[str, ScanBundle]:
                 "platform": platform,
                 "language": pf.PLATFORM_LANGUAGES.get(platform, ""),
                 "languages": languages,
-                "findings": findings.get(platform, []),
-                "packages": packages.get(platform, []),
+                "findings": list(findings.get(platform, [])),
+                "packages": list(packages.get(platform, [])),
+                "failures": failures[platform],
             }
         )
     return parts
 
 
-def counts(bundle: ScanBundle) -> dict[str, object]:
-    """The polyglot scan's headline counts over every unsuppressed finding."""
-    live = [record for record in bundle.findings if not record.suppressed]
+def counts(findings: Iterable[FindingRecord]) -> dict[str, Any]:
+    """A polyglot scan's headline counts over every unsuppressed finding."""
+    live = [record for record in findings if not record.suppressed]
     by_type: Counter[tuple[str, str]] = Counter((r.type, r.severity) for r in live)
 
     def severities(kind: str) -> dict[str, int]:
@@ -94,6 +121,19 @@ def counts(bundle: ScanBundle) -> dict[str, object]:
     }
 
 
+def sum_counts(parts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Headline counts of several members added up (a missing count is 0)."""
+    total = counts([])
+    for part in parts:
+        for key, value in part.items():
+            if isinstance(value, dict) and isinstance(total.get(key), dict):
+                for name, count in value.items():
+                    total[key][name] = total[key].get(name, 0) + int(count)
+            elif isinstance(total.get(key), int):
+                total[key] += int(value)
+    return total
+
+
 def ensure_compound(session: Session, org_id: str, name: str) -> Compound:
     """The org's compound ``name``, created on first use."""
     compound = session.scalar(
@@ -106,17 +146,42 @@ def ensure_compound(session: Session, org_id: str, name: str) -> Compound:
     return compound
 
 
-def _failure_text(bundle: ScanBundle) -> list[str]:
-    return [
-        f"{f.engine} {f.reason}" + (f": {f.message}" if f.message else "")
-        for f in bundle.failures
-    ]
+def describe(failure: Mapping[str, Any]) -> str:
+    """An engine failure (as a scan stores it) as the polyglot scan lists it."""
+    message = failure.get("message") or ""
+    text = f"{failure.get('engine', '')} {failure.get('reason', '')}"
+    return text + (f": {message}" if message else "")
+
+
+def _once(failures: Iterable[EngineFailure]) -> list[EngineFailure]:
+    unique = {(f.engine, f.reason, f.message): f for f in failures}
+    return list(unique.values())
+
+
+def _ingest_member(
+    session: Session, compound: Compound, polyglot: PolyglotScan, part: ScanBundle
+) -> Scan:
+    app = apps.ensure(session, compound.org_id, part.app, compound.name)
+    app.compound_id = compound.id
+    app.platform = part.platform
+    scan = create_scan(session, compound.org_id, app, part)
+    scan.polyglot_scan_id = polyglot.id
+    ingest(session, compound.org_id, part, scan=scan)
+    # Ingest adds the failures it met itself (no advisory data, say).
+    part.failures = _once(part.failures)
+    scan.failures = [failure.model_dump() for failure in part.failures]
+    scan.successful = analysis_succeeded(part.failures)
+    return scan
 
 
 def ingest_polyglot(
     session: Session, org_id: str, compound_name: str, bundle: ScanBundle
 ) -> PolyglotScan:
-    """Store ``bundle`` as one polyglot scan of compound ``compound_name``."""
+    """Store ``bundle`` as one polyglot scan of compound ``compound_name``.
+
+    Its counts are kept for the whole and per member (for a caller who sees
+    some members only); its failures are every member's, each listed once.
+    """
     parts = split(bundle, compound_name)
     if not parts:
         raise PolyglotError("the bundle holds no language, finding or package")
@@ -131,20 +196,23 @@ def ingest_polyglot(
         agent=bundle.agent or bundle.source,
         languages=list(bundle.languages),
         platforms=list(parts),
-        counts=counts(bundle),
-        failures=_failure_text(bundle),
         started_at=bundle.started_at or now,
         completed_at=bundle.completed_at or now,
     )
     session.add(polyglot)
     session.flush()
-    for platform, part in parts.items():
-        app = apps.ensure(session, org_id, part.app, compound_name)
-        app.compound_id = compound.id
-        app.platform = platform
-        scan = create_scan(session, org_id, app, part)
-        scan.polyglot_scan_id = polyglot.id
-        ingest(session, org_id, part, scan=scan)
+    for part in parts.values():
+        _ingest_member(session, compound, polyglot, part)
+    every = [record for part in parts.values() for record in part.findings]
+    polyglot.counts = {
+        **counts(every),
+        "members": {platform: counts(p.findings) for platform, p in parts.items()},
+    }
+    met = [f for part in parts.values() for f in part.failures]
+    polyglot.failures = [
+        describe(f.model_dump()) for f in _once([*bundle.failures, *met])
+    ]
+    session.flush()
     log.info(
         "polyglot.ingested",
         org=org_id,

@@ -4,8 +4,11 @@ Scan selection, in order of precedence (a lower one is ignored when a higher
 one is given): ``polyglot_scan``, ``scan_version``, ``scan_branch``,
 ``scan_tag`` (``key__eq__value``); without any, the latest polyglot scan.
 ``scan_platform`` and ``scan_language`` narrow it to some member scans and
-cannot be given together; neither can ``finding_assignee`` and
-``finding_assignment``.
+cannot be given together; each takes one value (the reference's single
+``ScanPlatform``/``ScanLanguage``, unlike the parameters it says may repeat), so
+two different values are refused rather than one silently kept. Neither can
+``finding_assignee`` and ``finding_assignment`` be given together. A selection
+that matches no polyglot scan is answered 404, as an unknown ``polyglot_scan``.
 
 ``finding_tag`` is ``key__operator__value``; every query must hold. Operators
 (aliases in brackets): ``equal`` [eq], ``not_equal`` [ne, neq], ``equal_fold``
@@ -13,19 +16,24 @@ cannot be given together; neither can ``finding_assignee`` and
 ``not_contains`` [nhas], ``contains_fold`` [ihas], ``not_contains_fold`` [nihas,
 inhas], ``startswith`` [prefix], ``in`` / ``not_in`` [nin] / ``in_fold`` [iin] /
 ``not_in_fold`` [niin] (comma-separated lists), and on ``cvss_score`` the
-numeric ``approx`` (within 0.09), ``lt``, ``lte``, ``gt``, ``gte``. The
-``_fold`` forms compare lower-cased text. A query matches a finding that has a
-tag of that key whose value satisfies the operator.
+numeric ``approx`` (within 0.09), ``lt``, ``lte``, ``gt``, ``gte`` (finite
+numbers only). The ``_fold`` forms compare lower-cased text; the others are
+case-sensitive on every database. A query matches a finding that has a tag of
+that key whose value satisfies the operator.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-from sqlalchemy import ColumnElement, String, and_, case, exists, func, or_
+from sqlalchemy import ColumnElement, Integer, String, and_, case, exists, func, or_
 from sqlalchemy import cast as sql_cast
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from sordino.common import parse_id
 from sordino.compounds.platforms import SCAN_LANGUAGES, SCAN_PLATFORMS
@@ -130,10 +138,10 @@ def _numeric_values(operator: str, value: str) -> bool:
     if operator not in NUMERIC | {"equal", "not_equal", "in", "not_in"}:
         return False
     try:
-        [float(item) for item in value.split(",")]
+        numbers = [float(item) for item in value.split(",")]
     except ValueError:
         return False
-    return True
+    return all(math.isfinite(number) for number in numbers)
 
 
 def _scan_tag(reader: _Reader) -> tuple[str, str] | None:
@@ -148,11 +156,14 @@ def _scan_tag(reader: _Reader) -> tuple[str, str] | None:
 
 
 def _one_of(reader: _Reader, name: str, allowed: frozenset[str]) -> str | None:
-    value = reader.last(name)
-    if value is not None and value.lower() not in allowed:
-        reader.fail(name, f"unknown value {value!r}")
+    given = list(dict.fromkeys(value.lower() for value in reader.all(name)))
+    if len(given) > 1:
+        reader.fail(name, f"takes one value, got {', '.join(map(repr, given))}")
         return None
-    return value.lower() if value else None
+    if given and given[0] not in allowed:
+        reader.fail(name, f"unknown value {given[0]!r}")
+        return None
+    return given[0] if given else None
 
 
 def _exclusive(reader: _Reader, first: str, second: str) -> None:
@@ -230,25 +241,53 @@ RATING = case(
 )
 
 
+class Position(FunctionElement[int]):
+    """``Position(text, needle)``: where ``needle`` first occurs (from 1), else 0.
+
+    Case-sensitive on both databases, where LIKE ignores ASCII case on SQLite.
+    """
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(Position)
+def _strpos(element: Position, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"strpos({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(Position, "sqlite")
+def _instr(element: Position, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"instr({compiler.process(element.clauses, **kw)})"
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _text_test(operator: str, value: str) -> Callable[[Any], ColumnElement[bool]]:
     """A predicate on a text expression for one (non-numeric) operator."""
     fold = operator.endswith("_fold")
     base = operator.removesuffix("_fold")
     items = [v.strip() for v in value.split(",")]
     wanted = value.lower() if fold else value
+    pattern = f"%{_escape(wanted)}%"
 
     def prepare(column: Any) -> Any:
         return func.lower(column) if fold else column
 
-    def escape(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    def contains(column: Any) -> ColumnElement[bool]:
+        # LIKE folds ASCII case on SQLite: only the _fold forms may use it.
+        if fold:
+            return cast(ColumnElement[bool], prepare(column).like(pattern, escape="\\"))
+        return Position(column, value) > 0
 
     tests: dict[str, Callable[[Any], ColumnElement[bool]]] = {
         "equal": lambda c: prepare(c) == wanted,
         "not_equal": lambda c: prepare(c) != wanted,
-        "contains": lambda c: prepare(c).like(f"%{escape(wanted)}%", escape="\\"),
-        "not_contains": lambda c: ~prepare(c).like(f"%{escape(wanted)}%", escape="\\"),
-        "startswith": lambda c: c.like(f"{escape(value)}%", escape="\\"),
+        "contains": contains,
+        "not_contains": lambda c: ~contains(c),
+        "startswith": lambda c: func.substr(c, 1, len(value)) == value,
         "in": lambda c: prepare(c).in_([i.lower() if fold else i for i in items]),
         "not_in": lambda c: prepare(c).not_in(
             [i.lower() if fold else i for i in items]
@@ -300,8 +339,7 @@ def _tag_is(key: str, values: tuple[str, ...]) -> ColumnElement[bool]:
 
 
 def _search(text: str) -> ColumnElement[bool]:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
+    pattern = f"%{_escape(text)}%"
     return or_(
         func.lower(Finding.title).like(pattern, escape="\\"),
         func.lower(Finding.description).like(pattern, escape="\\"),

@@ -12,12 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from sordino.api.deps import OrgScope, SessionDep
 from sordino.api.envelope import ok, paged
-from sordino.api.errors import NotFound, ValidationFailed
+from sordino.api.errors import Forbidden, NotFound, ValidationFailed
 from sordino.common import APP_ID_PATTERN
 from sordino.compounds import findings as cf
 from sordino.compounds import query as cq
 from sordino.compounds import service
-from sordino.compounds.models import Compound
 from sordino.compounds.polyglot import PolyglotError, ingest_polyglot
 from sordino.compounds.schemas import CompoundUpdate
 from sordino.findings import query as fq
@@ -25,6 +24,7 @@ from sordino.importers import InvalidReportError, load
 from sordino.rbac.access import Principal
 from sordino.reports import sarif
 from sordino.reports.routes import sarif_part
+from sordino.scans import service as scans_service
 from sordino.scans import uploads
 
 router = APIRouter()
@@ -37,7 +37,7 @@ ScanReader = Annotated[Principal, Depends(OrgScope("scans:read"))]
 ProjectReader = Annotated[Principal, Depends(OrgScope("project:read"))]
 Deleter = Annotated[Principal, Depends(OrgScope("project:delete"))]
 FindingsReader = Annotated[Principal, Depends(OrgScope("findings:list"))]
-_TRUE = ("true", "1", "yes", "")
+View = service.CompoundView
 
 
 def _call(action: Callable[[], T]) -> T:
@@ -45,6 +45,8 @@ def _call(action: Callable[[], T]) -> T:
         return action()
     except service.CompoundNotFound as exc:
         raise NotFound(str(exc)) from exc
+    except service.PartialView as exc:
+        raise Forbidden(str(exc)) from exc
     except fq.QueryError as exc:
         raise ValidationFailed(
             "the query parameters are not valid", validation_errors=exc.problems
@@ -52,8 +54,8 @@ def _call(action: Callable[[], T]) -> T:
 
 
 def _archived(request: Request) -> bool:
-    raw = request.query_params.get("archived")
-    return raw is not None and raw.strip().lower() in _TRUE
+    """``archived``: absent is false, present without a value true, else a boolean."""
+    return _call(lambda: fq.flag(request.query_params.multi_items(), "archived"))
 
 
 def _named(
@@ -62,14 +64,14 @@ def _named(
     principal: Principal,
     *,
     archived: bool = True,
-) -> Compound:
+) -> View:
     name = request.path_params["compoundName"]
     return _call(
         lambda: service.get_by_name(session, principal, name, archived=archived)
     )
 
 
-def _by_id(request: Request, session: SessionDep, principal: Principal) -> Compound:
+def _by_id(request: Request, session: SessionDep, principal: Principal) -> View:
     compound_id = request.path_params["compoundID"]
     return _call(lambda: service.get(session, principal, compound_id))
 
@@ -79,7 +81,8 @@ def archive(
     body: CompoundUpdate, request: Request, session: SessionDep, principal: Archiver
 ) -> Body:
     """Archive (hide from listings) or unarchive a compound."""
-    compound = _named(request, session, principal)
+    view = _named(request, session, principal)
+    compound = _call(lambda: service.require_whole(view))
     compound.is_archived = body.is_archived
     return ok(omit_response=True)
 
@@ -95,8 +98,10 @@ def streamlined(
 ) -> Body:
     """The latest polyglot scans in a light form; ``upto`` is in nanoseconds.
 
-    The reference names no scope here; scans:read guards it like the other
-    scan reads, since only the listed operations may accept any token.
+    Only scans created before ``upto`` are listed: one past the last date a
+    datetime holds (the year 9999) bounds nothing, every scan is older. The
+    reference names no scope here; scans:read guards it like the other scan
+    reads, since only the listed operations may accept any token.
     """
     compound = _named(request, session, principal)
     return ok(
@@ -128,7 +133,7 @@ def list_scans(
     request: Request,
     session: SessionDep,
     principal: ScanReader,
-    status: Annotated[str | None, Query(pattern="^(completed|running|failed)$")] = None,
+    status: Annotated[str | None, Query(pattern=scans_service.STATUS_PATTERN)] = None,
     branch: str | None = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> Body:
@@ -187,7 +192,7 @@ def _store_upload(
     compound = service.get_by_name(session, principal, name)
     return {
         "compound": service.shallow(session, compound),
-        "polyglot_scan": service.polyglot_read(polyglot),
+        "polyglot_scan": service.polyglot_seen(session, compound, polyglot),
     }
 
 
@@ -235,7 +240,7 @@ def full(request: Request, session: SessionDep, principal: ProjectReader) -> Bod
 def delete(request: Request, session: SessionDep, principal: Deleter) -> Body:
     """Delete a compound together with its member apps."""
     compound = _by_id(request, session, principal)
-    service.delete(session, compound)
+    _call(lambda: service.delete(session, compound))
     return ok(omit_response=True)
 
 
@@ -289,8 +294,6 @@ def sarif_report(
     compound = _named(request, session, principal)
     query = _call(lambda: cq.parse(request.query_params.multi_items()))
     polyglot = _call(lambda: cf.select_polyglot(session, compound, query))
-    if polyglot is None:
-        raise NotFound(f"compound {compound.name!r} has no polyglot scan")
-    rows = cf.member_scans(session, polyglot, cf.platforms_of(query))
+    rows = cf.member_scans(session, compound, polyglot, cf.platforms_of(query))
     documents = sarif.export_scans(session, rows)
     return sarif_part(documents, part, f"polyglot-scan-{polyglot.id}")

@@ -92,17 +92,12 @@ def list_compound_packages(
     polyglot = _call(
         lambda: compound_findings.select_polyglot(session, compound, selection)
     )
-    members = (
-        compound_findings.member_scans(
-            session, polyglot, compound_findings.platforms_of(selection)
-        )
-        if polyglot is not None
-        else []
+    members = compound_findings.member_scans(
+        session, compound, polyglot, compound_findings.platforms_of(selection)
     )
     body = packages.list_packages(session, members, query)
     body["compound_id"] = compound.id
-    if polyglot is not None:
-        body["polyglot_scan_id"] = str(polyglot.id)
+    body["polyglot_scan_id"] = str(polyglot.id)
     return paged(request, body, page=query.page, has_more=body["has_more"])
 
 
