@@ -195,11 +195,12 @@ def test_several_scans_make_one_run_each_split_like_a_lone_scan(api: Api) -> Non
 
     runs = [run for d in documents for run in d["runs"]]
     assert [len(d["runs"]) for d in documents] == [3, 1]
+    web, api_scan, docs = (item["scan"] for item in made)
     assert [(r["automationDetails"]["id"], len(r["results"])) for r in runs] == [
-        ("sordino/web/part-1/", 2),
-        ("sordino/web/part-2/", 1),
-        ("sordino/api/", 1),
-        ("sordino/docs/", 0),
+        (f"sordino/web/part-1/{web}", 2),
+        (f"sordino/web/part-2/{web}", 1),
+        (f"sordino/api/{api_scan}", 1),
+        (f"sordino/docs/{docs}", 0),
     ]
     for document in documents:
         assert validate_sarif(document) == []
@@ -216,3 +217,199 @@ def test_no_scans_is_one_log_without_runs(api: Api) -> None:
         documents = export_scans(session, [])
     assert documents == [log_of([])]
     assert validate_sarif(documents[0]) == []
+
+
+def _package(name: str, version: str) -> FindingRecord:
+    purl = f"pkg:pypi/{name}@{version}"
+    return FindingRecord(
+        type="package",
+        rule_id="package",
+        title=f"{name}@{version}",
+        description=f"Dependency {name}@{version} declared in requirements.txt",
+        severity="low",
+        file="requirements.txt",
+        tags={"package_url": purl},
+    )
+
+
+def _advisory(name: str, version: str) -> FindingRecord:
+    return FindingRecord(
+        type="oss_vuln",
+        rule_id="GHSA-qrw5-5h28-modded",
+        title=f"CVE-2021-33203: Path traversal in {name} {version}",
+        description="Path traversal in admindocs' TemplateDetailView.",
+        severity="medium",
+        cvss_score=4.9,
+        cwe=[22],
+        file="requirements.txt",
+        line=3,
+        tags={"package_url": f"pkg:pypi/{name}@{version}", "cve": "CVE-2021-33203"},
+        details={"fix": "Upgrade to 3.2.4", "aliases": ["CVE-2021-33203"]},
+    )
+
+
+def _secret() -> FindingRecord:
+    return FindingRecord(
+        type="secret",
+        rule_id="secrets.aws-access-key",
+        title="Hardcoded Credentials: AWS access key",
+        severity="high",
+        category="Hardcoded Credentials",
+        cwe=[798],
+        file="app/settings.py",
+        line=7,
+        details={"secret": "AKIA****", "entropy": "3.68"},
+    )
+
+
+def _password(line: int, shown: str) -> FindingRecord:
+    """Two findings of one rule whose titles differ, as bandit's do."""
+    return FindingRecord(
+        rule_id="bandit.B105",
+        title=f"Hardcoded Credentials: Possible hardcoded password: '{shown}'",
+        description="Hard-coded password {{ in a template }}.",
+        severity="low",
+        category="Hardcoded Credentials",
+        language="python",
+        file="app/config.py",
+        line=line,
+        tags={"bandit_test": "B105", "confidence": "MEDIUM"},
+    )
+
+
+def _traced() -> FindingRecord:
+    finding = sqli()
+    finding.dataflow[0] = DataflowStep(
+        file_name="app/views.py",
+        line_number=4,
+        method_name="app.views.Search.get",
+        short_method_name="get",
+        class_name="Search",
+        code="request.args['q']",
+        method_tags=[{"key": "framework", "value": "flask"}],
+    )
+    return finding
+
+
+def _mixed() -> list[FindingRecord]:
+    return [
+        _traced(),
+        xss(),
+        _password(3, "wJal****"),
+        _password(9, "Sup3****"),
+        _package("django", "3.2.0"),
+        _package("requests", "2.19.0"),
+        _advisory("django", "3.2.0"),
+        _secret(),
+    ]
+
+
+def _shown(api: Api, app: str) -> dict[str, Any]:
+    """The app's findings as the API lists them, by internal id."""
+    body = api.ok(
+        "GET",
+        f"/orgs/{{org}}/apps/{app}/findings",
+        params={"include_dataflows": "true", "per_page": 100},
+    )
+    return {finding["internal_id"]: finding for finding in body["findings"]}
+
+
+SHOWN = ("type", "title", "description", "severity", "category", "owasp_category")
+
+
+def test_round_trip_gives_back_the_findings_the_api_shows(api: Api) -> None:
+    made = add_scan(api.db, api.org_id, _mixed())
+    document = _export(api.db, made["scan"])[0]
+    assert validate_sarif(document) == []
+
+    bundle = parse_sarif(io.BytesIO(json.dumps(document).encode()), app="copy")
+    with api.db.session() as session:
+        ingest(session, api.org_id, bundle)
+
+    before, after = _shown(api, "shop"), _shown(api, "copy")
+    assert set(after) == set(before)
+    assert len(before) == 8
+    for internal_id, finding in before.items():
+        back = after[internal_id]
+        assert {k: back[k] for k in SHOWN} == {k: finding[k] for k in SHOWN}
+        assert back["tags"] == finding["tags"]
+        assert back["details"] == finding["details"]
+    traced = next(f for f in after.values() if f["details"].get("source_method"))
+    assert traced["type"] == "vuln"
+    assert (traced["details"]["source_method"], traced["details"]["sink_method"]) == (
+        "views.search",
+        "cursor.execute",
+    )
+    assert traced["details"]["file_locations"] == ["app/db.py:12"]
+    steps = [s["location"] for s in traced["details"]["dataflow"]["list"]]
+    assert [(s["method_name"], s["class_name"]) for s in steps] == [
+        ("app.views.Search.get", "Search"),
+        ("execute", ""),
+    ]
+    titles = sorted(f["title"] for f in after.values() if f["type"] == "package")
+    assert titles == ["django@3.2.0", "requests@2.19.0"]
+
+
+def test_rules_describe_the_rule_and_results_carry_their_title(api: Api) -> None:
+    made = add_scan(api.db, api.org_id, _mixed())
+
+    run = _export(api.db, made["scan"])[0]["runs"][0]
+
+    rules = run["tool"]["driver"]["rules"]
+    by_id = {rule["id"]: rule for rule in rules}
+    package = by_id["package"]["shortDescription"]["text"]
+    assert "django" not in package
+    assert "requests" not in package
+    advisory = by_id["GHSA-qrw5-5h28-modded"]
+    assert advisory["shortDescription"]["text"] == (
+        "GHSA-qrw5-5h28-modded: Path traversal in admindocs' TemplateDetailView."
+    )
+    assert "wJal" not in by_id["bandit.B105"]["shortDescription"]["text"]
+    assert by_id["python.sqli"]["shortDescription"]["text"] == _traced().title
+    with api.db.session() as session:
+        query = select(Finding.internal_id, Finding.title)
+        rows = session.execute(query.where(Finding.org_id == api.org_id)).all()
+    titles = dict(rows)
+    for result in run["results"]:
+        title = result["message"]["text"].split("\n\n")[0]
+        assert title == titles[result["partialFingerprints"]["sordinoInternalId/v1"]]
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+
+
+def test_other_tools_findings_stay_external_scans() -> None:
+    document = log_of(
+        [
+            {
+                "tool": {"driver": {"name": "CodeQL", "rules": [{"id": "py/sqli"}]}},
+                "results": [
+                    {
+                        "ruleId": "py/sqli",
+                        "message": {"text": "Query built from user input."},
+                        "properties": {"sordino-tags": {"category": "Spoofed"}},
+                    }
+                ],
+            }
+        ]
+    )
+
+    (finding,) = parse_sarif(
+        io.BytesIO(json.dumps(document).encode()), app="a"
+    ).findings
+
+    assert finding.type == "extscan"
+    assert finding.rule_id == "codeql/py/sqli"
+    assert finding.tags == {"tool": "CodeQL"}
+    assert finding.title == "Query built from user input."
+
+
+def test_run_ids_name_category_and_scan_and_import_back(api: Api) -> None:
+    made = add_scan(api.db, api.org_id, [sqli()], app="ci-demo")
+
+    document = _export(api.db, made["scan"])[0]
+
+    (run,) = document["runs"]
+    category, run_id = run["automationDetails"]["id"].rsplit("/", 1)
+    assert (category, run_id) == ("sordino/ci-demo", made["scan"])
+    assert validate_sarif(document) == []
+    bundle = parse_sarif(io.BytesIO(json.dumps(document).encode()), app="ci-demo")
+    assert [record.type for record in bundle.findings] == ["vuln"]

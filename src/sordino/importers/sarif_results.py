@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from sordino.analysis import taxonomy
 from sordino.analysis.fingerprint import digest, normalize_path, secret_fingerprint
+from sordino.importers import sarif_sordino
 from sordino.importers.sarif_context import RunContext
 from sordino.importers.sarif_flows import dataflow, location_parts
 from sordino.importers.shape import JsonObject, Where, arr, below, obj, text
@@ -49,6 +50,9 @@ def convert(
     severity, score = severity_of(result, rule)
     cwes = _merge_cwes(facts.cwes, result, where)
     steps = dataflow(result, ctx, where, root)
+    own = sarif_sordino.is_own(result, ctx.tool)
+    if own:
+        sarif_sordino.steps(result, where, steps)
     secret = secret_value(result)
     tags = {"tool": ctx.tool}
     if cwes:
@@ -57,7 +61,7 @@ def convert(
     place = _location_fields(result, ctx, where, root, rule_id, secret)
     method = place.pop("method")
     sink = steps[-1].method_name if steps else ""
-    return FindingRecord.model_validate(
+    record = FindingRecord.model_validate(
         {
             "type": "extscan",
             "engine": ctx.tool,
@@ -80,6 +84,9 @@ def convert(
             **place,
         }
     )
+    if own:
+        sarif_sordino.restore(record, result, raw_rule, where)
+    return record
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,10 @@ def locate(
     secret = secret_value(result)
     place = _location_fields(result, ctx, where, root, finding.rule_id, secret)
     method = place.pop("method")
+    where_found = place.pop("details")
+    # Details restored from sordino's export have no place fields to update.
+    if "fileName" in finding.details:
+        finding.details = {**finding.details, **where_found}
     for name, value in place.items():
         setattr(finding, name, value)
     finding.sink_method = finding.sink_method or method
