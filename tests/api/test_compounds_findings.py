@@ -80,10 +80,30 @@ def test_scan_selection_and_precedence(shop: Api) -> None:
     assert _total(shop, f"polyglot_scan={first}&scan_version=v2") == 8
     assert _total(shop, "scan_version=v1&scan_branch=dev") == 8
     assert _total(shop, "scan_branch=main&scan_tag=env__eq__prod") == 8
-    assert _total(shop, "scan_version=nope") == 0
     _bad(shop, "scan_tag=env=prod")
     _bad(shop, "polyglot_scan=abc")
-    assert shop.get(V2 + "?polyglot_scan=999999").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        "polyglot_scan=999999",
+        "scan_version=nope",
+        "scan_branch=nope",
+        "scan_tag=env__eq__nope",
+        "polyglot_scan=999999&scan_version=v1",
+    ],
+)
+def test_a_selection_matching_no_polyglot_scan_is_not_found(
+    shop: Api, selection: str
+) -> None:
+    # Findings, packages and SARIF read the one selected polyglot scan alike.
+    for path in (V2, "/orgs/{org}/compounds/named/shop/sca/packages"):
+        response = shop.get(path + "?" + selection)
+        assert response.status_code == 404, (path, response.text)
+        assert response.json()["code"] == "NOT_FOUND"
+    sarif = shop.get("/orgs/{org}/compounds/named/shop/reports/sarif?" + selection)
+    assert sarif.status_code == 404
 
 
 def test_scan_platform_and_language(shop: Api) -> None:
@@ -95,6 +115,19 @@ def test_scan_platform_and_language(shop: Api) -> None:
     problems = _bad(shop, "scan_platform=go&scan_language=go")["validation_errors"]
     assert any("scan_language" in p for p in problems)
     _bad(shop, "scan_platform=cobol")
+    # One platform or language (the reference's single value), said any times.
+    assert _total(shop, "scan_platform=go&scan_platform=GO") == 1
+    for repeated in (
+        "scan_platform=pythonsrc&scan_platform=jssrc",
+        "scan_language=go&scan_language=java",
+    ):
+        problems = _bad(shop, repeated)["validation_errors"]
+        assert [p.split(":")[0] for p in problems] == [repeated.split("=")[0]]
+    sarif = shop.get(
+        "/orgs/{org}/compounds/named/shop/reports/sarif"
+        "?scan_platform=pythonsrc&scan_platform=jssrc"
+    )
+    assert sarif.status_code == 400
 
 
 def test_finding_type_status_and_assignment(shop: Api) -> None:
@@ -122,6 +155,27 @@ def test_finding_type_status_and_assignment(shop: Api) -> None:
         ("category__ihas__inj", 2),
         ("category__nihas__inj", 6),
         ("category__startswith__Sec", 2),
+        # Only the _fold forms ignore case, on every database.
+        ("category__has__injection", 0),
+        ("category__contains__injection", 0),
+        ("category__contains__SQL Inj", 2),
+        ("category__nhas__injection", 8),
+        ("category__not_contains__injection", 8),
+        ("category__startswith__sec", 0),
+        ("category__prefix__SEC", 0),
+        ("category__prefix__Sec", 2),
+        ("category__ihas__INJECTION", 2),
+        ("category__nihas__INJECTION", 6),
+        ("framework__has__Express", 0),
+        ("framework__ihas__Express", 1),
+        ("framework__startswith__Ex", 0),
+        ("framework__has__xpr", 1),
+        ("cvss_31_severity_rating__has__HIGH", 0),
+        ("cvss_31_severity_rating__ihas__HIGH", 4),
+        # LIKE's wildcards are plain characters here.
+        ("category__has__%", 0),
+        ("category__has___", 0),
+        ("category__startswith__%", 0),
         ("category__in__XSS,Misc", 2),
         ("category__not_in__XSS,Misc", 6),
         ("category__in_fold__xss,misc", 2),
@@ -150,6 +204,10 @@ def test_finding_tag_queries_combine_and_fail_clearly(shop: Api) -> None:
     _bad(shop, "finding_tag=category__like__x")
     _bad(shop, "finding_tag=category__gt__3")
     _bad(shop, "finding_tag=cvss_score__contains__9")
+    for number in ("nan", "inf", "-inf", "NaN", "infinity", "1,nan"):
+        for operator in ("gt", "lt", "approx", "eq", "in"):
+            problems = _bad(shop, f"finding_tag=cvss_score__{operator}__{number}")
+            assert problems["validation_errors"][0].startswith("finding_tag:")
     _bad(shop, "finding_tag=nooperator")
     _bad(shop, "&".join(["finding_tag=category__eq__x"] * 21))
 
