@@ -132,3 +132,93 @@ def test_finding_is_masked_and_fingerprinted() -> None:
 def test_not_a_baseline() -> None:
     with pytest.raises(EngineError, match="not a JSON baseline"):
         parse_detect_secrets({"results": []}, Path())
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "db = connect({ user: 'shop', password: dbPassword });",
+        'password: "${DB_PASSWORD}"',
+        'PASSWORD="$DB_PASSWORD"',
+        'db_password = "{{vault_db_password}}"',
+        'token = "%(api_token)s"',
+        'password_env = "DB_PASSWORD_FILE"',
+    ],
+)
+def test_own_keyword_pattern_skips_references(line: str) -> None:
+    """A variable, placeholder or environment variable name is not the secret."""
+    assert scan_text("a.js", line + "\n") == []
+
+
+def test_own_keyword_pattern_takes_the_literal_only() -> None:
+    [hit] = scan_text("a.js", "const db = { password: 'Pr0d-Db-Passw0rd', x: 1 };\n")
+    assert hit.secret == "Pr0d-Db-Passw0rd"
+    [quoted] = scan_text("a.py", "api_key = 'it\"s-a-s3cret'\n")
+    assert quoted.secret == 'it"s-a-s3cret'
+
+
+def _credential_match(
+    line: int, col: int, end_col: int, value: dict[str, Any] | None
+) -> dict[str, Any]:
+    """A result of sordino.javascript.hardcoded-credentials on server.js."""
+    metavars = {"$VALUE": value} if value is not None else {}
+    return {
+        "check_id": "sordino.javascript.hardcoded-credentials",
+        "path": "server.js",
+        "start": {"line": line, "col": col},
+        "end": {"line": line, "col": end_col},
+        "extra": {
+            "message": "A password is written into the source code.",
+            "lines": SERVER_JS.splitlines()[line - 1],
+            "metavars": metavars,
+            "metadata": {},
+        },
+    }
+
+
+SERVER_JS = (
+    "const dbPassword = 'Pr0d-Db-Passw0rd';\n"
+    "const db = mysql.createConnection({ host: 'db', user: 'shop', "
+    "password: dbPassword });\n"
+)
+
+
+def _at(line: int, col: int, end_col: int, content: str) -> dict[str, Any]:
+    return {
+        "start": {"line": line, "col": col},
+        "end": {"line": line, "col": end_col},
+        "abstract_content": content,
+    }
+
+
+def test_semgrep_credential_match_on_a_variable_is_dropped(tmp_path: Path) -> None:
+    """semgrep propagates ``dbPassword``'s value into the object on line 2: the
+    use is not a secret (it was shown as ``", ******"``), the assignment is."""
+    from sordino.analysis.engines.semgrep import parse_output
+
+    (tmp_path / "server.js").write_text(SERVER_JS)
+    literal = _at(1, 21, 37, "Pr0d-Db-Passw0rd")
+    results = [
+        _credential_match(1, 1, 38, literal),
+        _credential_match(2, 35, 85, literal),
+    ]
+    parsed = parse_output({"results": results, "errors": []}, tmp_path)
+    [finding] = parsed.findings
+    assert (finding.line, finding.details["secret"]) == (1, "Pr0d************")
+    assert parsed.redactions == ["Pr0d-Db-Passw0rd"]
+
+
+def test_semgrep_secret_without_metavariable_is_a_literal(tmp_path: Path) -> None:
+    """Without a bound value the secret is a whole string literal of the match,
+    never the text between two literals (``, user: ``)."""
+    from sordino.analysis.engines.semgrep_secrets import matched_secret
+    from sordino.analysis.engines.trace import SourceLines
+
+    (tmp_path / "server.js").write_text(
+        "connect({ host: 'db', user: 'shop', password: 'Xk9#mQ2vLp8zRt4w' });\n"
+    )
+    item = _credential_match(1, 9, 68, None)
+    secret = matched_secret(item, SourceLines(tmp_path), "server.js")
+    assert secret == "Xk9#mQ2vLp8zRt4w"
+    (tmp_path / "server.js").write_text("connect({ host: 'db', user: 'shop', pw });\n")
+    assert matched_secret(item, SourceLines(tmp_path), "server.js") == "shop"

@@ -33,15 +33,35 @@ MIN_ENTROPY = 3.0
 _VISIBLE = 4
 
 
+# A value that only names where the secret comes from: ``${DB_PASSWORD}``,
+# ``$TOKEN``, ``{{vault_password}}``, ``%(password)s``, ``<password>`` or an
+# environment variable's name (``DB_PASSWORD_FILE``).
+REFERENCE = re.compile(
+    r"\$\{[^}]*\}|\$\w+|\{\{.*\}\}|%\(\w+\)s|<[^<>]*>|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+"
+)
+
+
 @dataclass(frozen=True)
 class Pattern:
-    """One of sordino's own secret patterns; ``group`` holds the secret."""
+    """One of sordino's own secret patterns; ``group`` holds the secret.
+
+    With ``literal_only``, a value that is a reference (``REFERENCE``) rather
+    than the secret itself is not reported.
+    """
 
     slug: str
     label: str
     regex: re.Pattern[str]
     group: int = 0
     min_entropy: float = 0.0
+    min_length: int = 0
+    literal_only: bool = False
+
+    def accepts(self, secret: str) -> bool:
+        """Whether a matched value is reported as a secret."""
+        if shannon_entropy(secret) < self.min_entropy:
+            return False
+        return not (self.literal_only and REFERENCE.fullmatch(secret))
 
 
 PATTERNS: tuple[Pattern, ...] = (
@@ -65,12 +85,15 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         "secret-keyword",
         "Secret Keyword",
+        # A key naming a secret, then a quoted value; the same quote closes it.
         re.compile(
             r"""(?i)\b[\w.-]{0,40}(?:password|passwd|pwd|secret|api_?key|token)[\w.-]{0,40}"""
-            r"""["']?\s*[:=]{1,2}\s*["']([^"'\s]{8,})["']"""
+            r"""["']?\s*[:=]{1,2}\s*(["'])((?:(?!\1)\S)+)\1"""
         ),
-        group=1,
+        group=2,
         min_entropy=MIN_ENTROPY,
+        min_length=8,
+        literal_only=True,
     ),
 )
 
@@ -129,7 +152,7 @@ def scan_text(file: str, text: str) -> list[Hit]:
     for pattern in PATTERNS:
         for match in pattern.regex.finditer(text):
             secret = match.group(pattern.group)
-            if shannon_entropy(secret) < pattern.min_entropy:
+            if len(secret) < pattern.min_length or not pattern.accepts(secret):
                 continue
             line = text.count("\n", 0, match.start()) + 1
             hits.append(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import structlog
 
-from sordino.analysis import fingerprint, taxonomy
+from sordino.analysis import taxonomy
 from sordino.analysis.engines.base import (
     EngineContext,
     EngineError,
@@ -19,7 +18,11 @@ from sordino.analysis.engines.base import (
     run_process,
 )
 from sordino.analysis.engines.calls import callee
-from sordino.analysis.engines.secrets import mask, secret_details
+from sordino.analysis.engines.semgrep_secrets import (
+    as_secret,
+    defined_elsewhere,
+    matched_secret,
+)
 from sordino.analysis.engines.trace import SourceLines, call_name, dataflow, sink_call
 from sordino.analysis.inventory import SKIP_DIRS, Inventory, language_of
 from sordino.ingest.bundle import DataflowStep, EngineFailure, FindingRecord, Severity
@@ -60,8 +63,6 @@ _SEVERITIES: frozenset[str] = frozenset({"critical", "high", "medium", "low"})
 _NO_SNIPPET = "requires login"
 _TITLE_CHARS = 120
 SECRET_CATEGORY = "Hardcoded Credentials"  # noqa: S105 - a category name
-_QUOTED = re.compile(r"""["'`]([^"'`\n]{4,})["'`]""")
-_ASSIGNED = re.compile(r"\s*(?::=|=>|[:=])\s*")
 
 
 class SemgrepEngine:
@@ -146,6 +147,8 @@ def parse_output(data: Any, root: Path) -> EngineResult:
     for item in data.get("results", []):
         if isinstance(item, dict) and not item.get("extra", {}).get("is_ignored"):
             finding = _finding(item, root, source)
+            if finding.category == SECRET_CATEGORY and defined_elsewhere(item):
+                continue
             if finding.category == SECRET_CATEGORY:
                 secret = matched_secret(item, source, finding.file)
                 finding = as_secret(finding, secret)
@@ -188,41 +191,6 @@ def _error_text(error: Any) -> str:
         return str(error)
     lines = str(error.get("message", "")).strip().splitlines()
     return f"{_kind(error)}: {lines[0]}" if lines else _kind(error)
-
-
-def matched_secret(item: dict[str, Any], source: SourceLines, file: str) -> str:
-    """The secret inside a match: a quoted literal, an assigned value or all of it."""
-    start, end = item.get("start", {}) or {}, item.get("end", {}) or {}
-    lines = source.get(file)
-    first, last = int(start.get("line", 0) or 0), int(end.get("line", 0) or 0)
-    if not 0 < first <= last <= len(lines):
-        return ""
-    chunk = list(lines[first - 1 : last])
-    chunk[-1] = chunk[-1][: max(int(end.get("col", 1) or 1) - 1, 0)]
-    chunk[0] = chunk[0][max(int(start.get("col", 1) or 1) - 1, 0) :]
-    text = "\n".join(chunk).strip()
-    quoted = [m.group(1) for m in _QUOTED.finditer(text)]
-    if quoted:
-        return max(quoted, key=len)
-    if _ASSIGNED.search(text):
-        return _ASSIGNED.split(text)[-1].strip("\"' ")
-    return text
-
-
-def as_secret(finding: FindingRecord, secret: str) -> FindingRecord:
-    """A hard-coded credential finding turned into a masked ``secret`` finding."""
-    masked = mask(secret)
-    return finding.model_copy(
-        update={
-            "type": "secret",
-            "snippet": finding.snippet.replace(secret, masked) if secret else "",
-            "fingerprint": fingerprint.secret_fingerprint(
-                finding.rule_id, finding.file, secret or finding.snippet
-            ),
-            "details": secret_details(secret, finding.file, finding.line),
-            "fixes": [],
-        }
-    )
 
 
 def _warning(error: Any) -> str:
