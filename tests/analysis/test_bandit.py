@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from sordino.analysis.engines.bandit import flagged_code, parse_output
+from sordino.analysis import taxonomy
+from sordino.analysis.engines.bandit import CATEGORIES, flagged_code, parse_output
 from sordino.analysis.engines.base import EngineError
 from tests.analysis.tree import SAMPLES, make_tree
 
@@ -74,3 +75,57 @@ def test_flagged_code_keeps_only_the_flagged_lines() -> None:
 def test_not_a_report() -> None:
     with pytest.raises(EngineError, match="not a JSON report"):
         parse_output(["nope"], Path())
+
+
+def _item(test_id: str, cwe: int, text: str = "Use of eval") -> dict[str, Any]:
+    return {
+        "test_id": test_id,
+        "test_name": "blacklist",
+        "issue_cwe": {"id": cwe, "link": ""},
+        "issue_text": text,
+        "issue_severity": "MEDIUM",
+        "issue_confidence": "HIGH",
+        "filename": "./calc.py",
+        "line_number": 3,
+        "line_range": [3],
+        "code": "3 result = eval(expression)\n",
+    }
+
+
+@pytest.mark.parametrize(
+    ("test_id", "bandit_cwe", "category", "cwe"),
+    [
+        # bandit files eval and exec under OS command injection (CWE-78).
+        ("B307", 78, "Remote Code Execution", 95),
+        ("B102", 78, "Remote Code Execution", 95),
+        # ...MD5 under broken ciphers, XML parsers and yaml.load under input
+        # validation, Jinja2 autoescape=False and Flask debug under code
+        # injection, binding to 0.0.0.0 under no category at all.
+        ("B324", 327, "Weak Hash", 328),
+        ("B303", 327, "Weak Hash", 328),
+        ("B320", 20, "XML External Entities", 611),
+        ("B410", 20, "XML External Entities", 611),
+        ("B506", 20, "Deserialization", 502),
+        ("B701", 94, "XSS", 79),
+        ("B201", 94, "Security Misconfiguration", 489),
+        ("B104", 605, "Security Misconfiguration", 605),
+        # Tests whose CWE is right keep the category of their CWE.
+        ("B602", 78, "Command Injection", 78),
+        ("B301", 502, "Deserialization", 502),
+    ],
+)
+def test_test_ids_map_to_the_right_category(
+    tmp_path: Path, test_id: str, bandit_cwe: int, category: str, cwe: int
+) -> None:
+    data = {"results": [_item(test_id, bandit_cwe)], "errors": []}
+    [finding] = parse_output(data, tmp_path).findings
+    assert (finding.category, finding.cwe) == (category, [cwe])
+    assert finding.title.startswith(f"{category}: ")
+
+
+def test_every_override_names_a_reference_category() -> None:
+    for test_id, (name, cwe) in CATEGORIES.items():
+        category = taxonomy.get(name)
+        assert category is not None, test_id
+        assert category.name == name, test_id
+        assert cwe > 0

@@ -24,6 +24,24 @@ _SEVERITIES: dict[str, Severity] = {"HIGH": "high", "MEDIUM": "medium", "LOW": "
 SUCCESS_CODES = frozenset({0, 1})
 # Tests whose message and code quote a hard-coded password verbatim.
 PASSWORD_TESTS: frozenset[str] = frozenset({"B105", "B106", "B107"})
+_XXE = ("XML External Entities", 611)
+# Tests whose own CWE files them under the wrong category (eval as OS command
+# injection, XML parsers as input validation, MD5 as a cipher...): the
+# category and CWE they are reported with instead. Other tests go by their CWE.
+CATEGORIES: dict[str, tuple[str, int]] = {
+    "B102": ("Remote Code Execution", 95),  # exec
+    "B104": ("Security Misconfiguration", 605),  # binding to all interfaces
+    "B201": ("Security Misconfiguration", 489),  # Flask debug mode
+    "B303": ("Weak Hash", 328),  # md5 and sha1
+    "B307": ("Remote Code Execution", 95),  # eval
+    "B324": ("Weak Hash", 328),  # hashlib with md5/sha1
+    **{f"B{n}": _XXE for n in (*range(313, 321), *range(405, 412))},
+    "B412": ("Security Misconfiguration", 16),  # httpoxy
+    "B506": ("Deserialization", 502),  # yaml.load
+    "B609": ("Command Injection", 155),  # wildcard injection
+    "B613": ("Security Best Practices", 838),  # trojan source
+    "B701": ("XSS", 79),  # jinja2 autoescape off
+}
 _QUOTED = re.compile(r"""['"](.+)['"]\s*$""")
 _NUMBERED = re.compile(r"^(\d+)\s?(.*)$")
 
@@ -106,15 +124,22 @@ def _mask(text: str, secret: str) -> str:
     return text.replace(secret, mask(secret)) if secret else text
 
 
+def classify(test_id: str, cwe_id: int) -> tuple[taxonomy.Category | None, int]:
+    """The category and CWE of a bandit test that reported ``cwe_id``."""
+    if test_id in CATEGORIES:
+        name, cwe_id = CATEGORIES[test_id]
+        return taxonomy.get(name), cwe_id
+    return (taxonomy.for_cwe(cwe_id) if cwe_id else None), cwe_id
+
+
 def _finding(item: dict[str, Any], root: Path) -> FindingRecord:
     cwe = item.get("issue_cwe", {}) or {}
-    cwe_id = int(cwe.get("id", 0) or 0)
-    category = taxonomy.for_cwe(cwe_id) if cwe_id else None
+    test_id = str(item.get("test_id", ""))
+    category, cwe_id = classify(test_id, int(cwe.get("id", 0) or 0))
     text = str(item.get("issue_text", "")).strip()
     line = int(item.get("line_number", 0) or 0)
     line_range = [int(n) for n in item.get("line_range", []) or [line]]
     snippet = flagged_code(str(item.get("code", "")), line_range)
-    test_id = str(item.get("test_id", ""))
     if test_id in PASSWORD_TESTS:
         quoted = _QUOTED.search(text)
         secret = quoted.group(1) if quoted else ""
