@@ -43,7 +43,7 @@ def test_findings_from_each_engine(bundle: ScanBundle) -> None:
     rules = {(f.engine, f.rule_id) for f in bundle.findings}
     assert ("semgrep", "sordino.python.sqli") in rules
     assert ("semgrep", "sordino.javascript.command-injection") in rules
-    assert ("bandit", "bandit.B602") in rules
+    assert ("bandit", "bandit.B404") in rules
     assert ("secrets", "secrets.aws-access-key") in rules
     assert ("lockfiles", "package") in rules
     assert sorted(p.name for p in bundle.packages) == ["flask", "requests"]
@@ -61,6 +61,27 @@ def test_secrets_are_deduplicated_across_engines(bundle: ScanBundle) -> None:
         (6, "secrets"),
         (7, "secrets"),
     ]
+
+
+def test_bandit_repeats_fold_into_the_semgrep_taint_finding(
+    bundle: ScanBundle,
+) -> None:
+    """bandit's B602 (shell=True) and B608 (SQL built from strings) flag the
+    lines of semgrep's command and SQL injection flows: one finding each."""
+    by_rule = {f.rule_id: f for f in bundle.findings}
+    assert "bandit.B602" not in by_rule
+    assert "bandit.B608" not in by_rule
+    command = by_rule["sordino.python.command-injection"]
+    assert command.details["detected_by"] == ["bandit", "semgrep"]
+    assert command.details["merged_findings"] == [
+        {"engine": "bandit", "rule_id": "bandit.B602", "line": 21}
+    ]
+    sqli = by_rule["sordino.python.sqli"]
+    assert [m["rule_id"] for m in sqli.details["merged_findings"]] == ["bandit.B608"]
+    # The password bandit quotes (B105) is the secrets engine's finding.
+    [password] = [f for f in bundle.findings if f.line == 7]
+    assert password.engine == "secrets"
+    assert password.details["detected_by"] == ["bandit", "secrets"]
 
 
 def test_no_secret_appears_unmasked(bundle: ScanBundle) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import structlog
 
 from sordino.analysis import fingerprint
+from sordino.analysis.duplicates import dedupe_secrets, merge_duplicates
 from sordino.analysis.engines import ENGINES, Engine, EngineContext, EngineError
 from sordino.analysis.engines.base import EngineResult
 from sordino.analysis.engines.secrets import mask
@@ -162,22 +163,6 @@ def redact(findings: list[FindingRecord], secrets: set[str]) -> None:
         ]
 
 
-def dedupe_secrets(findings: list[FindingRecord]) -> list[FindingRecord]:
-    """Drop secrets another engine reported on a line the secrets engine covers."""
-    covered = {
-        (f.file, f.line)
-        for f in findings
-        if f.type == "secret" and f.engine == "secrets"
-    }
-    return [
-        f
-        for f in findings
-        if f.type != "secret"
-        or f.engine == "secrets"
-        or (f.file, f.line) not in covered
-    ]
-
-
 def assign_fingerprints(findings: list[FindingRecord]) -> list[FindingRecord]:
     """Findings in a stable order, each with a fingerprint unique in the scan."""
     ordered = sorted(findings, key=lambda f: (f.type, f.file, f.line, f.rule_id))
@@ -241,6 +226,7 @@ def analyze(
         base = EngineContext(root, inventory, Path(scratch), timeout_s, memory_mb)
         results |= _run_all(runnable, base, progress)
     findings = dedupe_secrets([f for r in results.values() for f in r.findings])
+    findings = merge_duplicates(findings)
     redact(findings, {s for result in results.values() for s in result.redactions})
     bundle = ScanBundle(
         app=app,
