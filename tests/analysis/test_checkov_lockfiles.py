@@ -102,6 +102,56 @@ def test_package_finding() -> None:
     assert finding.file == "requirements.txt"
 
 
+@pytest.mark.parametrize(
+    ("purl", "kind", "namespace", "name", "version", "title"),
+    [
+        # The module path was cut to its last element: ``v3@v3.2.4``.
+        (
+            "pkg:golang/github.com/go-ldap/ldap/v3@v3.2.4",
+            "golang",
+            "github.com/go-ldap/ldap",
+            "v3",
+            "v3.2.4",
+            "github.com/go-ldap/ldap/v3@v3.2.4",
+        ),
+        (
+            "pkg:golang/golang.org/x/text@v0.3.5",
+            "golang",
+            "golang.org/x",
+            "text",
+            "v0.3.5",
+            "golang.org/x/text@v0.3.5",
+        ),
+        (
+            "pkg:npm/%40babel/core@7.1.0",
+            "npm",
+            "@babel",
+            "core",
+            "7.1.0",
+            "@babel/core@7.1.0",
+        ),
+        (
+            "pkg:maven/org.yaml/snakeyaml@1.26",
+            "maven",
+            "org.yaml",
+            "snakeyaml",
+            "1.26",
+            "org.yaml:snakeyaml@1.26",
+        ),
+        ("pkg:pypi/flask", "pypi", "", "flask", "", "flask"),
+    ],
+)
+def test_package_title_is_the_full_name(
+    purl: str, kind: str, namespace: str, name: str, version: str, title: str
+) -> None:
+    package = PackageRecord(
+        purl=purl, type=kind, namespace=namespace, name=name, version=version
+    )
+    finding = package_finding(package)
+    assert finding.title == title
+    assert finding.description.startswith(f"Dependency {title} declared in")
+
+
 def test_lockfiles_engine_end_to_end(tmp_path: Path) -> None:
     bundle = analyze(
         make_tree(tmp_path, "many"),

@@ -17,6 +17,7 @@ from sordino.findings.query import QueryError
 from sordino.findings.serialize import extra_tags
 from sordino.findings.tags import column_tags
 from sordino.sca.models import Package
+from sordino.sca.naming import full_name
 from sordino.scans.models import Scan
 
 Params = Sequence[tuple[str, str]]
@@ -131,12 +132,7 @@ def _ordered(statement: Select[Any], query: PackageQuery) -> Select[Any]:
 
 def package_read(package: Package) -> dict[str, Any]:
     """A package as the API shows it."""
-    separator = ":" if package.type == "maven" else "/"
-    full = (
-        f"{package.namespace}{separator}{package.name}"
-        if package.namespace
-        else package.name
-    )
+    full = full_name(package.type, package.namespace, package.name)
     container = package.type in CONTAINER_TYPES
     return {
         "package": full,

@@ -6,6 +6,7 @@ from packageurl import PackageURL
 
 from sordino.analysis.fingerprint import package_fingerprint
 from sordino.ingest.bundle import FindingRecord, Severity
+from sordino.sca.naming import full_name
 from sordino.vulndb.matching import VulnMatch
 
 _SEVERITIES: dict[str, Severity] = {
@@ -31,9 +32,7 @@ def purl_without_version(purl: str) -> str:
 def _title(match: VulnMatch) -> str:
     name = match.cve or match.advisory_id
     package = match.package
-    subject = (
-        f"{package.namespace}/{package.name}" if package.namespace else package.name
-    )
+    subject = full_name(package.type, package.namespace, package.name)
     headline = match.summary or "known vulnerability"
     return f"{name}: {headline} in {subject} {package.version}"
 
@@ -49,13 +48,7 @@ def to_finding(match: VulnMatch) -> FindingRecord:
     }
     if match.cvss_score is not None:
         tags["cvss_score"] = f"{match.cvss_score:.1f}"
-    artifact = (
-        f"{package.namespace}:{package.name}"
-        if package.type == "maven"
-        else (
-            f"{package.namespace}/{package.name}" if package.namespace else package.name
-        )
-    )
+    artifact = full_name(package.type, package.namespace, package.name)
     file_name, _, line = package.location.partition("#")
     return FindingRecord(
         type="oss_vuln",

@@ -17,6 +17,7 @@ from sordino.analysis.engines.base import EngineContext, EngineError, EngineResu
 from sordino.analysis.inventory import Inventory, language_of
 from sordino.ingest.bundle import FindingRecord, PackageRecord
 from sordino.sca import reachability
+from sordino.sca.naming import full_name
 
 MODULE = "sordino.sca.lockfiles"
 
@@ -41,7 +42,8 @@ def purl_without_version(purl: str) -> str:
 
 def package_finding(package: PackageRecord) -> FindingRecord:
     """The ``package`` finding that lists one dependency."""
-    title = f"{package.name}@{package.version}" if package.version else package.name
+    name = full_name(package.type, package.namespace, package.name)
+    title = f"{name}@{package.version}" if package.version else name
     location = package.location.split("#", 1)[0]
     return FindingRecord(
         type="package",
