@@ -155,6 +155,29 @@ def test_token_create_refuses_bad_input(data_dir: Path) -> None:
     assert "--role" in missing.output
 
 
+def test_token_create_follows_the_users_org_role(data_dir: Path) -> None:
+    assert run("init").exit_code == 0
+    added = run("user", "add", "tina@example.com", "--role", "TEAM_DEFINED")
+    assert added.exit_code == 0, added.output
+    tina = re.search(rf"user ({UUID})", added.output)
+    assert tina, added.output
+    stronger = run("token", "create", "--role", "MEMBER", "--email", "tina@example.com")
+    assert stronger.exit_code == 2
+    assert "grants more than" in stronger.output
+    team_only = run("token", "create", "--role", "TEAM_MANAGER")
+    assert team_only.exit_code == 2
+    assert "team role" in team_only.output
+    made = run(
+        "token", "create", "--role", "TEAM_DEFINED", "--email", "TINA@Example.com"
+    )
+    assert made.exit_code == 0, made.output
+    claims = jwt.decode(
+        field(made.output, "token"), options={"verify_signature": False}
+    )
+    assert claims["userID"] == tina.group(1)
+    assert claims["scopes"] == sorted(builtin.TEAM_DEFINED.scopes)
+
+
 def test_db_upgrade_is_idempotent(data_dir: Path) -> None:
     url = make_url(get_settings().resolved_database_url)
     for _ in range(2):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sordino.rbac import builtin
+from sordino.rbac.models import CustomRole
 from tests.conftest import Api
 
 ROLES = "/orgs/{org}/rbac/roles"
@@ -56,8 +57,14 @@ def test_unknown_or_malformed_scopes_are_refused(api: Api) -> None:
     assert "rockets:launch" in unknown.json()["message"]
     malformed = api.post(ROLES, json={"name": "y", "scopes": ["no-colon"]})
     assert malformed.status_code == 400
-    wildcard = api.ok("POST", ROLES, json={"name": "z", "scopes": ["findings:*"]})
-    assert wildcard["scopes"] == ["findings:*"]
+    # Only the listed scopes: a pattern is accepted only where Super Admin has it.
+    for pattern in ("findings:*", "project:*"):
+        body = {"name": "z", "scopes": [pattern, "apps:list"]}
+        refused = api.post(ROLES, json=body)
+        assert refused.status_code == 400, refused.text
+        assert pattern in refused.json()["message"]
+    listed = api.ok("POST", ROLES, json={"name": "z", "scopes": ["auth_provider:*"]})
+    assert listed["scopes"] == ["auth_provider:*"]
 
 
 def test_qwiet_role_type_is_reserved(api: Api) -> None:
@@ -99,3 +106,49 @@ def test_role_in_use_cannot_be_deleted(api: Api) -> None:
 def test_custom_role_from_another_org_is_not_found(api: Api, other_api: Api) -> None:
     role = _create(other_api)
     assert api.delete(f"{ROLES}/{role['id']}").status_code == 404
+
+
+def test_role_names_are_trimmed_and_builtin_names_reserved(api: Api) -> None:
+    trimmed = _create(api, name="  Auditor ")
+    assert trimmed["name"] == "Auditor"
+    assert (
+        api.post(ROLES, json={"name": "auditor", "scopes": ["org:read"]}).status_code
+        == 409
+    )
+    for name in (
+        "TEAM_DEFINED",
+        " team defined ",
+        "super_admin",
+        "Team-Admin",
+        "GUEST",
+    ):
+        taken = api.post(ROLES, json={"name": name, "scopes": ["org:read"]})
+        assert taken.status_code == 409, name
+    other = _create(api, name="Other")
+    renamed = api.put(
+        f"{ROLES}/{other['id']}", json={"name": " AUDITOR ", "scopes": ["org:read"]}
+    )
+    assert renamed.status_code == 409
+    blank = api.post(ROLES, json={"name": "   ", "scopes": ["org:read"]})
+    assert blank.status_code == 400
+
+
+def test_a_stored_wildcard_role_is_expanded_everywhere(api: Api) -> None:
+    """A role saved with ``project:*`` before scopes were checked strictly."""
+    with api.db.session() as session:
+        role = CustomRole(
+            org_id=api.org_id, name="Legacy", scopes=["project:*", "apps:list"]
+        )
+        session.add(role)
+        session.flush()
+        role_id = role.id
+    holder = api.as_role(role_id)
+    assert "project:read" in holder.ok("GET", "/orgs/{org}/my_scopes")
+    other = api.as_role("MEMBER")
+    users = "/orgs/{org}/rbac/users"
+    assert api.put(f"{users}/{other.user_id}", json={"org_role": role_id}).json() == {
+        "ok": True
+    }
+    demoted = api.put(f"{users}/{holder.user_id}", json={"org_role": "MEMBER"})
+    assert demoted.json() == {"ok": True}
+    assert api.delete(f"{users}/{other.user_id}").json() == {"ok": True}

@@ -226,3 +226,224 @@ def test_team_configuration_put_patch_merged(api: Api) -> None:
     assert merged["secrets"] == {"entropy": 0.5, "disable": True}
     assert merged["x"] == {"y": 1}
     assert api.put(path, json={"unknown": 1}).status_code == 400
+
+
+# --- who may change a team's apps and members -----------------------------------
+
+
+def _beta_managed_by(api: Api, role: str) -> tuple[Api, dict[str, Any], dict[str, Any]]:
+    """Apps in team Alpha, in team Beta and in none; a ``role`` user manages Beta."""
+    _apps(api, "alpha-app", "beta-app", "loose")
+    alpha = _team(api, "Alpha", applications=["alpha-app"])
+    manager = api.as_role(role)
+    beta = _team(
+        api,
+        "Beta",
+        applications=["beta-app"],
+        team_membership=[{"user_id_v2": manager.user_id, "team_role": "TEAM_MANAGER"}],
+    )
+    return manager, alpha, beta
+
+
+def test_a_team_manager_cannot_take_an_app_she_cannot_see(api: Api) -> None:
+    tina, alpha, beta = _beta_managed_by(api, "TEAM_DEFINED")
+    path = f"{TEAMS}/{beta['team_id']}/apps"
+    for app in ("alpha-app", "loose"):
+        body = {"version": 1, "add_applications": [app], "force_app_inclusion": True}
+        refused = tina.put(path, json=body)
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["message"] == f"no apps with ids: {app}"
+    assert api.ok("GET", f"{TEAMS}/{alpha['team_id']}")["applications"] == ["alpha-app"]
+    assert api.ok("GET", f"{TEAMS}/{beta['team_id']}")["version"] == 1
+    assert api.ok("GET", "/orgs/{org}/apps/loose")["team_id"] == ""
+
+
+def test_force_moving_an_app_needs_authority_over_the_team_it_leaves(
+    api: Api,
+) -> None:
+    manager, alpha, beta = _beta_managed_by(api, "MEMBER")
+    path = f"{TEAMS}/{beta['team_id']}/apps"
+    body = {
+        "version": 1,
+        "add_applications": ["alpha-app"],
+        "force_app_inclusion": True,
+    }
+    refused = manager.put(path, json=body)
+    assert refused.status_code == 403, refused.text
+    assert api.ok("GET", "/orgs/{org}/apps/alpha-app")["team_id"] == alpha["team_id"]
+    # An app in no team is visible to a Member, so she may add it.
+    loose = {"version": 1, "add_applications": ["loose"]}
+    assert manager.ok("PUT", path, json=loose)["applications"] == ["beta-app", "loose"]
+    # Managing both teams, she may move the app from one to the other.
+    api.ok(
+        "PUT",
+        f"{TEAMS}/{alpha['team_id']}/membership",
+        json={
+            "version": 1,
+            "add_team_membership": [
+                {"user_id_v2": manager.user_id, "team_role": "TEAM_MANAGER"}
+            ],
+        },
+    )
+    moved = manager.ok("PUT", path, json={**body, "version": 2})
+    assert moved["applications"] == ["alpha-app", "beta-app", "loose"]
+
+
+def test_a_team_manager_grants_only_team_roles_she_holds(api: Api) -> None:
+    tina, _, beta = _beta_managed_by(api, "TEAM_DEFINED")
+    tid = beta["team_id"]
+    custom = api.ok(
+        "POST",
+        "/orgs/{org}/rbac/roles",
+        json={
+            "name": "Team tokens",
+            "scopes": ["project:read", "tokens:create"],
+            "role_type": "team",
+        },
+    )
+    for role in ("TEAM_ADMIN", builtin.POWER_USER.id, custom["id"]):
+        me = {"user_id_v2": tina.user_id, "team_role": role}
+        refused = tina.put(
+            f"{TEAMS}/{tid}/membership",
+            json={"version": 1, "add_team_membership": [me]},
+        )
+        assert refused.status_code == 403, (role, refused.text)
+    with api.db.session() as session:
+        gid = create_group(session, api.org_id, "Devs", [tina.user_id]).id
+    grouped = tina.put(
+        f"{TEAMS}/{tid}/groups",
+        json={"group_ids": [{"group_id": gid, "team_role": "TEAM_ADMIN"}]},
+    )
+    assert grouped.status_code == 403, grouped.text
+    # What she holds herself she may give.
+    other = api.as_role("TEAM_DEFINED")
+    given = {"user_id_v2": other.user_id, "team_role": "TEAM_MANAGER"}
+    added = tina.ok(
+        "PUT",
+        f"{TEAMS}/{tid}/membership",
+        json={"version": 1, "add_team_membership": [given]},
+    )
+    assert added["version"] == 2
+    # Nor may she take away a stronger role somebody else gave.
+    admin = {"user_id_v2": api.user_id, "team_role": "TEAM_ADMIN"}
+    api.ok(
+        "PUT",
+        f"{TEAMS}/{tid}/membership",
+        json={"version": 2, "add_team_membership": [admin]},
+    )
+    removed = tina.put(
+        f"{TEAMS}/{tid}/membership",
+        json={"version": 3, "remove_team_membership": [{"user_id_v2": api.user_id}]},
+    )
+    assert removed.status_code == 403, removed.text
+
+
+# --- versions follow the team's apps ---------------------------------------------
+
+
+def test_a_forced_move_bumps_the_version_of_both_teams(api: Api) -> None:
+    _apps(api, "shared")
+    first = _team(api, "First", applications=["shared"])
+    second = _team(api, "Second")
+    body = {"version": 1, "add_applications": ["shared"], "force_app_inclusion": True}
+    api.ok("PUT", f"{TEAMS}/{second['team_id']}/apps", json=body)
+    left = api.ok("GET", f"{TEAMS}/{first['team_id']}")
+    assert (left["applications"], left["version"]) == ([], 2)
+    stale = {"version": 1, "remove_applications": ["shared"]}
+    assert api.put(f"{TEAMS}/{first['team_id']}/apps", json=stale).status_code == 409
+
+
+def test_the_apps_put_moves_no_app_out_of_its_team(api: Api) -> None:
+    _apps(api, "pyapp")
+    alpha = _team(api, "Alpha", applications=["pyapp"])
+    beta = _team(api, "Beta")
+    move = [{"id": "pyapp", "team_id": beta["team_id"]}]
+    refused = api.put("/orgs/{org}/apps", json=move)
+    assert refused.status_code == 409, refused.text
+    assert "force_app_inclusion" in refused.json()["message"]
+    kept = api.ok("GET", f"{TEAMS}/{alpha['team_id']}")
+    assert (kept["applications"], kept["version"]) == (["pyapp"], 1)
+    # Joining a team through the apps PUT is a change of the team: a new version.
+    joined = [{"id": "newapp", "team_id": beta["team_id"]}]
+    api.ok("PUT", "/orgs/{org}/apps", json=joined)
+    after = api.ok("GET", f"{TEAMS}/{beta['team_id']}")
+    assert (after["applications"], after["version"]) == (["newapp"], 2)
+    api.ok("PUT", "/orgs/{org}/apps", json=[{**joined[0], "name": "New app"}])
+    assert api.ok("GET", f"{TEAMS}/{beta['team_id']}")["version"] == 2
+    api.ok("DELETE", "/orgs/{org}/apps/newapp")
+    assert api.ok("GET", f"{TEAMS}/{beta['team_id']}")["version"] == 3
+
+
+def test_the_apps_put_assigns_teams_only_with_team_apps_scope(api: Api) -> None:
+    role = api.ok(
+        "POST",
+        "/orgs/{org}/rbac/roles",
+        json={"name": "App maker", "scopes": ["apps:create", "apps:list"]},
+    )
+    maker = api.as_role(role["id"])
+    team = _team(api, "Alpha")
+    refused = maker.put(
+        "/orgs/{org}/apps", json=[{"id": "sneaky", "team_id": team["team_id"]}]
+    )
+    assert refused.status_code == 403, refused.text
+    assert maker.ok("PUT", "/orgs/{org}/apps", json=[{"id": "plain"}])["id"] == "plain"
+
+
+# --- malformed team changes --------------------------------------------------------
+
+
+def test_the_same_user_twice_is_refused(api: Api) -> None:
+    member = api.as_role("MEMBER", email="m@example.com")
+    twice = [{"user_id_v2": member.user_id}, {"email": "M@example.com"}]
+    created = api.post(TEAMS, json={"name": "T", "team_membership": twice})
+    assert created.status_code == 400, created.text
+    assert api.ok("GET", TEAMS) == []
+    team = _team(api)
+    changed = api.put(
+        f"{TEAMS}/{team['team_id']}/membership",
+        json={"version": 1, "add_team_membership": twice},
+    )
+    assert changed.status_code == 400, changed.text
+
+
+def test_adding_and_removing_one_app_at_once_is_refused(api: Api) -> None:
+    _apps(api, "x1")
+    team = _team(api)
+    both = {"version": 1, "add_applications": ["x1"], "remove_applications": ["x1"]}
+    for path in (f"{TEAMS}/{team['team_id']}", f"{TEAMS}/{team['team_id']}/apps"):
+        assert api.put(path, json=both).status_code == 400
+
+
+def test_a_version_must_be_a_number(api: Api) -> None:
+    team = _team(api)
+    tid = team["team_id"]
+    for method, path, body in (
+        ("PUT", f"{TEAMS}/{tid}/membership", {"version": True}),
+        ("PUT", f"{TEAMS}/{tid}/metadata", {"version": True, "change_name": "X"}),
+        ("PUT", f"{TEAMS}/{tid}", {"version": "1"}),
+        ("DELETE", f"{TEAMS}/{tid}", {"version": True}),
+    ):
+        response = api.request(method, path, json=body)
+        assert response.status_code == 400, (path, response.text)
+    assert api.ok("GET", f"{TEAMS}/{tid}")["version"] == 1
+
+
+def test_an_org_role_is_not_a_team_role(api: Api) -> None:
+    team = _team(api)
+    spec = {"user_id_v2": api.user_id, "team_role": "SUPER_ADMIN"}
+    refused = api.put(
+        f"{TEAMS}/{team['team_id']}/membership",
+        json={"version": 1, "add_team_membership": [spec]},
+    )
+    assert refused.status_code == 400
+    assert refused.json()["message"] == "'SUPER_ADMIN' is not a team role"
+
+
+def test_a_refused_change_keeps_the_version(api: Api) -> None:
+    team = _team(api)
+    path = f"{TEAMS}/{team['team_id']}/apps"
+    assert (
+        api.put(path, json={"version": 1, "add_applications": ["nope"]}).status_code
+        == 400
+    )
+    assert api.ok("GET", f"{TEAMS}/{team['team_id']}")["version"] == 1

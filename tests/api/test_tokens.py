@@ -10,7 +10,9 @@ import jwt
 import pytest
 
 from sordino.rbac import builtin
-from sordino.rbac.models import Invitation, Team, TeamMember
+from sordino.rbac.access import role_scopes
+from sordino.rbac.models import Invitation, Team, TeamMember, User
+from sordino.tokens import service
 from sordino.tokens.models import AccessToken
 from tests.api.shapes import error
 from tests.conftest import TEST_KEY, Api
@@ -47,19 +49,23 @@ def using(api: Api, token: str) -> Api:
 # --- roles (#121) -------------------------------------------------------------
 
 
-def test_roles_lists_the_four_token_roles(api: Api) -> None:
+def test_roles_lists_the_managed_org_roles(api: Api) -> None:
     roles = api.ok("GET", "/orgs/{org}/roles")
     assert [r["id"] for r in roles] == [
         builtin.SUPER_ADMIN.id,
         builtin.POWER_USER.id,
         builtin.MEMBER.id,
         builtin.GUEST.id,
+        builtin.COLLABORATOR.id,
+        builtin.TEAM_DEFINED.id,
     ]
     assert [r["label"] for r in roles] == [
         "Super Admin",
         "Power User",
         "Member",
         "Guest",
+        "Collaborator",
+        "Team Defined",
     ]
     assert {r["role_type"] for r in roles} == {"managed"}
     assert api.as_role("GUEST").ok("GET", "/orgs/{org}/roles") == roles
@@ -408,3 +414,107 @@ def test_crafted_expired_token_is_401(api: Api) -> None:
 
 def test_user_without_a_token_is_401(api: Api) -> None:
     error(api.client.get("/api/v4/user"), 401, "UNAUTHORIZED")
+
+
+# --- what a token may hold ----------------------------------------------------
+
+
+def token_for(api: Api, user_id: str, role: str) -> Api:
+    """A token with ``role`` for an existing user, stored the way older code did."""
+    found = builtin.get(role)
+    role_id = found.id if found else role
+    with api.db.session() as session:
+        issued = service.create(
+            session,
+            org_id=api.org_id,
+            user_id=user_id,
+            role_id=role_id,
+            scopes=sorted(role_scopes(session, api.org_id, role_id)),
+            key=TEST_KEY,
+            issuer="sordino",
+            label=f"stored {role}",
+        )
+    return Api(api.client, api.db, api.org_id, issued.value, user_id)
+
+
+def test_tokens_delete_lets_no_token_exceed_its_creator(api: Api) -> None:
+    role = api.ok(
+        "POST",
+        "/orgs/{org}/rbac/roles",
+        json={"name": "Token keeper", "scopes": ["tokens:create", "tokens:delete"]},
+    )
+    keeper = api.as_role(role["id"])
+    error(
+        keeper.post(TOKENS, json={"label": "x", "role_id": "SUPER_ADMIN"}),
+        400,
+        "VALIDATION_FAILED",
+    )
+    promote = {"org_role": "SUPER_ADMIN"}
+    users = f"/orgs/{{org}}/rbac/users/{keeper.user_id}"
+    error(keeper.put(users, json=promote), 403, "FORBIDDEN")
+
+
+def test_a_token_is_capped_by_its_users_current_org_role(api: Api) -> None:
+    admin = api.as_role("SUPER_ADMIN")
+    with api.db.session() as session:
+        user = session.get(User, admin.user_id)
+        assert user is not None
+        user.org_role_id = builtin.MEMBER.id  # demoted; its token still says SA
+    assert admin.ok("GET", "/orgs/{org}/my_scopes") == sorted(builtin.MEMBER.scopes)
+    error(admin.get("/orgs/{org}/rbac/scopes"), 403, "FORBIDDEN")
+    error(
+        admin.post(TOKENS, json={"label": "x", "role_id": "POWER_USER"}),
+        403,
+        "FORBIDDEN",
+    )
+
+
+def test_team_defined_follows_the_users_org_role_not_the_tokens(api: Api) -> None:
+    api.ok("PUT", "/orgs/{org}/apps", json=[{"id": "ours"}, {"id": "theirs"}])
+    tina = api.as_role("TEAM_DEFINED")
+    api.ok(
+        "POST",
+        "/orgs/{org}/rbac/teams",
+        json={
+            "name": "Ours",
+            "applications": ["ours"],
+            "team_membership": [{"user_id_v2": tina.user_id, "team_role": "GUEST"}],
+        },
+    )
+    as_member = token_for(api, tina.user_id, "MEMBER")
+    assert [a["id"] for a in as_member.ok("GET", "/orgs/{org}/apps")] == ["ours"]
+    error(as_member.get("/orgs/{org}/apps/theirs"), 404, "NOT_FOUND")
+    assert as_member.ok("GET", "/orgs/{org}/my_scopes") == sorted(
+        builtin.TEAM_DEFINED.scopes
+    )
+
+
+def test_only_org_roles_can_back_a_token(api: Api) -> None:
+    for role in ("TEAM_MANAGER", builtin.TEAM_MANAGER.id):
+        body = error(
+            api.post(TOKENS, json={"label": "x", "role_id": role}),
+            400,
+            "VALIDATION_FAILED",
+        )
+        assert body["validation_errors"] == [f"role_id: {role!r} is a team role"]
+    roles = "/orgs/{org}/rbac/roles"
+    team_role = api.ok(
+        "POST", roles, json={"name": "T", "scopes": ["apps:list"], "role_type": "team"}
+    )
+    error(
+        api.post(TOKENS, json={"label": "x", "role_id": team_role["id"]}),
+        400,
+        "VALIDATION_FAILED",
+    )
+    org_role = api.ok("POST", roles, json={"name": "O", "scopes": ["apps:list"]})
+    assert issue(api, role_id=org_role["id"])["role_id"] == org_role["id"]
+    # Every listed role can back a token of a user who holds it.
+    with api.db.session() as session:
+        for listed in api.ok("GET", "/orgs/{org}/roles"):
+            role = builtin.get(listed["id"])
+            assert role is not None
+            allowed = service.allowed_role(session, api.org_id, role.id, role.scopes)
+            assert allowed == (role.id, role.scopes)
+    collaborator = api.as_role("LEGACY_COLLABORATOR")
+    own = issue(collaborator, role_id="LEGACY_COLLABORATOR")
+    assert own["role_id"] == builtin.COLLABORATOR.id

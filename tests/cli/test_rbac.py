@@ -68,3 +68,14 @@ def test_user_add_before_init_is_a_clear_error(data_dir: Path) -> None:
     result = CliRunner().invoke(app, ["user", "add", "a@example.com"])
     assert result.exit_code == 2
     assert "sordino init" in result.output
+
+
+def test_user_add_refuses_what_is_not_an_email_address(data_dir: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(app, ["init", "--email", "root@example.com"])
+    for bad in ("a b@@", "no-at-sign", "@example.com", "x@", "x@exa mple.com"):
+        refused = runner.invoke(app, ["user", "add", bad])
+        assert refused.exit_code == 2, bad
+        assert "not an email address" in refused.output
+    assert runner.invoke(app, ["user", "add", "dev@localhost"]).exit_code == 0
+    assert set(_users(data_dir)) == {"root@example.com", "dev@localhost"}

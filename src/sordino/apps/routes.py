@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from sordino.api.deps import AppContext, AppScope, OrgScope, SessionDep
 from sordino.api.envelope import ok
-from sordino.api.errors import NotFound, ValidationFailed
+from sordino.api.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from sordino.apps import service
 from sordino.apps.schemas import (
     AppConfiguration,
@@ -45,7 +45,11 @@ def create_apps(
             "at least one app is required", validation_errors=["body"]
         )
     try:
-        apps = service.create_many(session, principal.org_id, specs)
+        apps = service.create_many(session, principal, specs)
+    except service.AppClash as exc:
+        raise Conflict(str(exc)) from exc
+    except service.AppRefused as exc:
+        raise Forbidden(str(exc)) from exc
     except service.AppError as exc:
         raise ValidationFailed(str(exc)) from exc
     reads = [service.read(app) for app in apps]

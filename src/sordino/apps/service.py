@@ -15,11 +15,20 @@ from sordino.common import deep_merge, iso
 from sordino.orgs.models import Org
 from sordino.rbac.access import Principal
 from sordino.rbac.models import Team
+from sordino.rbac.service import bump_team
 from sordino.scans.models import Scan
 
 
 class AppError(ValueError):
     """A request about apps that cannot be carried out."""
+
+
+class AppClash(AppError):
+    """The change collides with the stored state."""
+
+
+class AppRefused(AppError):
+    """The caller may not make this change."""
 
 
 def visible(session: Session, principal: Principal) -> list[App]:
@@ -36,30 +45,60 @@ def get_by_app_id(session: Session, org_id: str, app_id: str) -> App | None:
     return session.scalar(select(App).where(App.org_id == org_id, App.app_id == app_id))
 
 
-def create_many(session: Session, org_id: str, specs: list[AppCreate]) -> list[App]:
-    """Create the apps, or update name, team and branch of those that exist."""
+def create_many(
+    session: Session, principal: Principal, specs: list[AppCreate]
+) -> list[App]:
+    """Create the apps, or update name, team and branch of those that exist.
+
+    ``team_id`` puts an app in a team, a change of that team's apps: the caller
+    needs ``team_apps:update`` there and the team gets a new version. An app
+    already in another team stays there: moving it is the team operation's
+    ``force_app_inclusion``.
+    """
     ids = [spec.id for spec in specs]
     if len(set(ids)) != len(ids):
         raise AppError("the same app id appears more than once")
     result = []
+    joined: dict[str, Team] = {}
     for spec in specs:
-        if spec.team_id is not None:
-            team = session.get(Team, spec.team_id)
-            if team is None or team.org_id != org_id:
-                raise AppError(f"app {spec.id!r}: no team with id {spec.team_id!r}")
-        app = get_by_app_id(session, org_id, spec.id)
+        app = get_by_app_id(session, principal.org_id, spec.id)
         if app is None:
-            app = App(org_id=org_id, app_id=spec.id, name=spec.name or spec.id)
+            app = App(
+                org_id=principal.org_id, app_id=spec.id, name=spec.name or spec.id
+            )
             session.add(app)
         elif spec.name:
             app.name = spec.name
-        if spec.team_id is not None:
-            app.team_id = spec.team_id
+        if spec.team_id is not None and spec.team_id != app.team_id:
+            team = _joined_team(session, principal, app, spec.team_id)
+            app.team_id = team.id
+            joined[team.id] = team
         if spec.base_branch:
             app.default_branch = spec.base_branch
         result.append(app)
     session.flush()
+    for team_id in sorted(joined):
+        bump_team(session, joined[team_id])
     return result
+
+
+def _joined_team(
+    session: Session, principal: Principal, app: App, team_id: str
+) -> Team:
+    """The team an app is to join, once the caller may put it there."""
+    team = session.get(Team, team_id)
+    if team is None or team.org_id != principal.org_id:
+        raise AppError(f"app {app.app_id!r}: no team with id {team_id!r}")
+    if app.team_id is not None:
+        raise AppClash(
+            f"app {app.app_id!r} is in another team; move it with the team's "
+            "apps operation and force_app_inclusion"
+        )
+    if not principal.has("team_apps:update", team_id=team.id):
+        raise AppRefused(
+            f"app {app.app_id!r}: adding apps to a team needs team_apps:update"
+        )
+    return team
 
 
 def ensure(session: Session, org_id: str, app_id: str, name: str = "") -> App:
@@ -163,9 +202,12 @@ def merged_configuration(session: Session, app: App) -> dict[str, Any]:
 
 
 def delete_app(session: Session, app: App) -> None:
-    """Delete an app and everything recorded about it."""
+    """Delete an app and everything recorded about it; its team gets a new version."""
+    team = session.get(Team, app.team_id) if app.team_id else None
     session.delete(app)
     session.flush()
+    if team is not None:
+        bump_team(session, team)
 
 
 def branches(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sordino.common import deep_merge
@@ -33,6 +33,24 @@ class Bootstrap:
     org: Org
     user: User
     token: tokens.IssuedToken
+
+
+def lock(session: Session, org_id: str) -> None:
+    """Hold the org's row until commit, so that such holders run one at a time.
+
+    PostgreSQL takes a row lock. SQLite has one writer at a time, but a
+    transaction becomes the writer only at its first write: what it read
+    before may change under it. An update that changes nothing makes it the
+    writer here, once the previous writer committed, so what it reads from now
+    on stays current until it commits.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Org.id).where(Org.id == org_id).with_for_update())
+    else:
+        session.execute(
+            update(Org).where(Org.id == org_id).values(name=Org.name),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def first_org(session: Session) -> Org | None:

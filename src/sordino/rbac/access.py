@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -14,29 +15,38 @@ from sordino.rbac.models import CustomRole, GroupMember, TeamGroup, TeamMember, 
 
 @dataclass
 class Principal:
-    """The caller behind a verified token."""
+    """The caller behind a verified token.
+
+    ``role_id`` is the token's role and ``org_role_id`` its user's org role;
+    ``scopes`` are those both grant, read at each request, so a demoted user's
+    tokens lose what the user lost.
+    """
 
     org_id: str
     user_id: str
     email: str
     token_id: str
     role_id: str
+    org_role_id: str
     scopes: frozenset[str]
     team_roles: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def team_defined(self) -> bool:
-        """Whether this caller sees only the apps of its teams."""
-        return self.role_id == builtin.TEAM_DEFINED.id
+        """Whether this caller sees only the apps of its teams (its user's role)."""
+        return self.org_role_id == builtin.TEAM_DEFINED.id
 
     def has(self, scope: str, *, team_id: str | None = None) -> bool:
         """Whether the caller holds ``scope`` org-wide or through ``team_id``."""
-        if scope in self.scopes or _wildcard(scope, self.scopes):
+        if covers(self.scopes, scope):
             return True
         if team_id is None:
             return False
-        team_scopes = self.team_roles.get(team_id, frozenset())
-        return scope in team_scopes or _wildcard(scope, team_scopes)
+        return covers(self.team_roles.get(team_id, frozenset()), scope)
+
+    def has_all(self, scopes: Iterable[str], *, team_id: str | None = None) -> bool:
+        """Whether the caller holds every one of ``scopes`` (see ``has``)."""
+        return all(self.has(scope, team_id=team_id) for scope in scopes)
 
     def can_see(self, app: App) -> bool:
         """Whether the app is visible at all to this caller."""
@@ -49,9 +59,9 @@ class Principal:
         return set(self.team_roles) if self.team_defined else None
 
 
-def _wildcard(scope: str, scopes: frozenset[str]) -> bool:
-    prefix = scope.split(":", 1)[0]
-    return f"{prefix}:*" in scopes
+def covers(held: frozenset[str], scope: str) -> bool:
+    """Whether ``held`` grants ``scope``, itself or by its ``<resource>:*``."""
+    return scope in held or f"{scope.split(':', 1)[0]}:*" in held
 
 
 def role_scopes(session: Session, org_id: str, role_id: str) -> frozenset[str]:
@@ -62,7 +72,7 @@ def role_scopes(session: Session, org_id: str, role_id: str) -> frozenset[str]:
     custom = session.get(CustomRole, role_id)
     if custom is None or custom.org_id != org_id:
         return frozenset()
-    return frozenset(custom.scopes)
+    return builtin.expand(custom.scopes)
 
 
 def team_roles(
@@ -90,12 +100,14 @@ def load_principal(
     session: Session, *, user: User, token_id: str, role_id: str
 ) -> Principal:
     """Build the principal for a user acting through a token with ``role_id``."""
+    granted = role_scopes(session, user.org_id, role_id)
     return Principal(
         org_id=user.org_id,
         user_id=user.id,
         email=user.email,
         token_id=token_id,
         role_id=role_id,
-        scopes=role_scopes(session, user.org_id, role_id),
+        org_role_id=user.org_role_id,
+        scopes=granted & role_scopes(session, user.org_id, user.org_role_id),
         team_roles=team_roles(session, user.id, user.org_id),
     )

@@ -9,6 +9,7 @@ Super Admin holds every scope any operation declares.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 _NOTIFY = (
@@ -229,3 +230,37 @@ def get(role: str) -> BuiltinRole | None:
 def all_scopes() -> list[str]:
     """Every scope a custom role may use: exactly Super Admin's."""
     return sorted(SUPER_ADMIN.scopes)
+
+
+def expand(scopes: Iterable[str]) -> frozenset[str]:
+    """Stored scopes as the listed scopes they stand for.
+
+    A custom role saved before scopes were checked strictly may hold a pattern
+    such as ``project:*``: it stands for every listed ``project:`` scope. A
+    pattern Super Admin itself holds (``auth_provider:*``) stays as it is, and
+    a scope that is not listed grants nothing.
+    """
+    known = SUPER_ADMIN.scopes
+    result: set[str] = set()
+    for scope in scopes:
+        if scope in known:
+            result.add(scope)
+        elif scope.endswith(":*"):
+            prefix = scope[:-1]
+            result.update(s for s in known if s.startswith(prefix))
+    return frozenset(result)
+
+
+def _folded(name: str) -> str:
+    return "".join(char for char in name.lower() if char.isalnum())
+
+
+_RESERVED = {_folded(n) for role in ALL_ROLES for n in (role.name, *role.aliases)}
+
+
+def is_reserved_name(name: str) -> bool:
+    """Whether ``name`` reads as a built-in role's name or alias.
+
+    Case, spaces, ``_`` and ``-`` are ignored: "team defined" is TEAM_DEFINED.
+    """
+    return _folded(name) in _RESERVED

@@ -6,13 +6,20 @@ from collections.abc import Sequence
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sordino.rbac import builtin
+from sordino.rbac.access import Principal
 from sordino.rbac.models import Group, GroupMember, Team, TeamGroup, User
 from sordino.rbac.schemas import GroupRole
-from sordino.rbac.service import Missing, resolve_role, team_alias
+from sordino.rbac.service import (
+    Missing,
+    bump_team,
+    check_grant,
+    resolve_role,
+    team_alias,
+)
 
 log = structlog.get_logger()
 
@@ -105,34 +112,47 @@ def team_group(session: Session, team: Team, group_id: str) -> Group:
     return group
 
 
-def attach(session: Session, team: Team, group_id: str, role: str | None) -> None:
-    """Attach a group to a team with a team role, or change its role."""
+def attach(
+    session: Session,
+    principal: Principal,
+    team: Team,
+    group_id: str,
+    role: str | None,
+) -> None:
+    """Attach a group to a team with a team role, or change its role.
+
+    The caller must hold every scope of the role it gives (and of the role it
+    replaces), org-wide or in this team.
+    """
     group = get_group(session, team.org_id, group_id)
     if group is None:
         raise Missing(f"no group with id {group_id!r}")
     role_id = resolve_role(session, team.org_id, role or builtin.MEMBER.id, team=True)
+    check_grant(session, principal, role_id, team.id)
     link = session.get(TeamGroup, (team.id, group.id))
     if link is None:
         session.add(TeamGroup(team_id=team.id, group_id=group.id, role_id=role_id))
     else:
+        check_grant(session, principal, link.role_id, team.id)
         link.role_id = role_id
-    team.version += 1
     session.flush()
+    bump_team(session, team)
 
 
-def attach_many(session: Session, team: Team, specs: list[GroupRole]) -> None:
+def attach_many(
+    session: Session, principal: Principal, team: Team, specs: list[GroupRole]
+) -> None:
     """Attach several groups at once."""
     for spec in specs:
-        attach(session, team, spec.group_id, spec.team_role)
+        attach(session, principal, team, spec.group_id, spec.team_role)
 
 
-def detach(session: Session, team: Team, group_id: str) -> None:
-    """Remove a group from a team."""
+def detach(session: Session, principal: Principal, team: Team, group_id: str) -> None:
+    """Remove a group from a team; the caller must hold the group's team role."""
     group = team_group(session, team, group_id)
-    session.execute(
-        delete(TeamGroup).where(
-            TeamGroup.team_id == team.id, TeamGroup.group_id == group.id
-        )
-    )
-    team.version += 1
+    link = session.get(TeamGroup, (team.id, group.id))
+    if link is not None:
+        check_grant(session, principal, link.role_id, team.id)
+        session.delete(link)
     session.flush()
+    bump_team(session, team)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -15,6 +15,15 @@ def _check_scopes(scopes: list[str]) -> list[str]:
     if bad:
         raise ValueError(f"not of the form 'resource:action': {', '.join(bad)}")
     return scopes
+
+
+def _trimmed(name: str | None) -> str | None:
+    if name is None:
+        return None
+    name = name.strip()
+    if not name:
+        raise ValueError("must not be blank")
+    return name
 
 
 def _renamed(data: Any, aliases: dict[str, str]) -> Any:
@@ -38,6 +47,7 @@ class RoleCreate(BaseModel):
     role_type: str = "organization"
 
     _scopes = field_validator("scopes")(_check_scopes)
+    _name = field_validator("name")(_trimmed)
 
     @field_validator("role_type")
     @classmethod
@@ -57,6 +67,7 @@ class RoleUpdate(BaseModel):
     scopes: list[str] = Field(min_length=1)
 
     _scopes = field_validator("scopes")(_check_scopes)
+    _name = field_validator("name")(_trimmed)
 
 
 class UserRoleUpdate(BaseModel):
@@ -97,28 +108,39 @@ class TeamCreate(BaseModel):
         )
 
 
+# Strict: JSON ``true`` is not version 1, nor is the string "1".
+Version = Annotated[int | None, Field(strict=True)]
+
+
 class TeamChange(BaseModel):
     """Changes to a team's apps and members, against its current version."""
 
-    version: int | None = None
+    version: Version = None
     add_applications: list[str] = Field(default_factory=list)
     remove_applications: list[str] = Field(default_factory=list)
     force_app_inclusion: bool = False
     add_team_membership: list[MemberSpec] = Field(default_factory=list)
     remove_team_membership: list[MemberSpec] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _apps_once(self) -> TeamChange:
+        both = sorted(set(self.add_applications) & set(self.remove_applications))
+        if both:
+            raise ValueError(f"apps both added and removed: {', '.join(both)}")
+        return self
+
 
 class TeamMetadata(BaseModel):
     """A team's new name, against its current version."""
 
-    version: int | None = None
+    version: Version = None
     change_name: str | None = Field(default=None, min_length=1, max_length=255)
 
 
 class TeamDelete(BaseModel):
     """The version of the team to delete."""
 
-    version: int | None = None
+    version: Version = None
 
 
 class GroupRole(BaseModel):

@@ -7,13 +7,17 @@ the org id and only ever touches that org's rows.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from sordino.orgs import service as orgs
 from sordino.rbac import builtin
 from sordino.rbac.access import Principal, role_scopes
 from sordino.rbac.models import (
@@ -29,6 +33,11 @@ from sordino.rbac.schemas import RoleCreate, RoleUpdate
 from sordino.tokens.models import AccessToken
 
 log = structlog.get_logger()
+# Statements that keep the session's objects as they are; the caller updates
+# the one attribute it changed.
+NO_SYNC = {"synchronize_session": False}
+# One "@", no spaces, and a domain of dot-separated labels ("localhost" too).
+EMAIL = re.compile(r"^[^@\s]+@[\w-]+(\.[\w-]+)*$")
 
 
 class RbacError(ValueError):
@@ -92,28 +101,27 @@ def list_roles(session: Session, org_id: str) -> list[dict[str, Any]]:
 
 
 def _check_known_scopes(scopes: Iterable[str]) -> list[str]:
+    """The scopes, each one of those listed (``GET /rbac/scopes``), sorted.
+
+    A pattern such as ``project:*`` is refused unless the list itself holds it
+    (``auth_provider:*``): every check compares scopes as listed.
+    """
     known = set(builtin.all_scopes())
-    prefixes = {scope.split(":", 1)[0] for scope in known}
-    unknown = [
-        scope
-        for scope in scopes
-        if scope not in known
-        and not (scope.endswith(":*") and scope.split(":", 1)[0] in prefixes)
-    ]
+    unknown = [scope for scope in scopes if scope not in known]
     if unknown:
-        raise RbacError(f"unknown scopes: {', '.join(sorted(unknown))}")
+        raise RbacError(f"unknown scopes: {', '.join(sorted(set(unknown)))}")
     return sorted(set(scopes))
 
 
 def _check_free_name(
     session: Session, org_id: str, name: str, keep: str | None = None
 ) -> None:
-    taken = {role.name.lower() for role in builtin.ALL_ROLES}
-    if name.lower() in taken:
+    if builtin.is_reserved_name(name):
         raise Clash(f"{name!r} is the name of a built-in role")
     other = session.scalar(
         select(CustomRole).where(
-            CustomRole.org_id == org_id, func.lower(CustomRole.name) == name.lower()
+            CustomRole.org_id == org_id,
+            func.lower(func.trim(CustomRole.name)) == name.lower(),
         )
     )
     if other is not None and other.id != keep:
@@ -206,7 +214,7 @@ def resolve_role(session: Session, org_id: str, value: str, *, team: bool) -> st
     role = builtin.get(value)
     if role is not None:
         if role not in allowed:
-            raise RbacError(f"{value!r} is not an {kind} role")
+            raise RbacError(f"{value!r} is not {'a team' if team else 'an org'} role")
         return role.id
     custom = get_custom_role(session, org_id, value)
     if custom is None or (not team and custom.role_type != "organization"):
@@ -334,7 +342,7 @@ def add_user(
 ) -> User:
     """Add a user to the org with an org role given by alias or id."""
     email = email.strip()
-    if "@" not in email:
+    if not EMAIL.match(email):
         raise RbacError(f"{email!r} is not an email address")
     if get_user_by_email(session, org_id, email) is not None:
         raise Clash(f"a user with email {email!r} already exists")
@@ -361,10 +369,42 @@ def _check_last_admin(session: Session, user: User, action: str) -> None:
         raise Clash(f"the org's last Super Admin cannot be {action}")
 
 
-def _check_outranks(session: Session, principal: Principal, role_id: str) -> None:
+def check_grant(
+    session: Session, principal: Principal, role_id: str, team_id: str | None = None
+) -> None:
+    """Refuse to give or take away a role holding a scope the caller lacks.
+
+    With ``team_id``, the caller's role in that team counts as well.
+    """
     scopes = role_scopes(session, principal.org_id, role_id)
-    if not scopes <= principal.scopes:
+    if not principal.has_all(scopes, team_id=team_id):
         raise Refused("the caller cannot grant or take away scopes it does not hold")
+
+
+def _lock_users(session: Session, org_id: str, user: User) -> None:
+    """Hold the org until commit and re-read ``user`` as it is now.
+
+    Changes that may take away a Super Admin then run one after another in an
+    org, each seeing what the one before committed: two admins demoting each
+    other cannot both count two admins.
+    """
+    orgs.lock(session, org_id)
+    if session.get(User, user.id, populate_existing=True) is None:
+        raise Missing(f"no user with id {user.id!r}")
+
+
+def _current(session: Session, principal: Principal) -> Principal:
+    """The caller with the scopes its user holds now, once the org is locked.
+
+    It may have been demoted or removed while its request waited for the lock.
+    """
+    caller = session.get(User, principal.user_id, populate_existing=True)
+    if caller is None:
+        raise Refused("the caller's user no longer exists")
+    held = role_scopes(session, principal.org_id, caller.org_role_id)
+    return replace(
+        principal, org_role_id=caller.org_role_id, scopes=principal.scopes & held
+    )
 
 
 def set_org_role(
@@ -375,10 +415,14 @@ def set_org_role(
     if user is None:
         raise Missing(f"no user with id {user_id!r}")
     role_id = resolve_role(session, principal.org_id, role, team=False)
-    _check_outranks(session, principal, role_id)
-    _check_outranks(session, principal, user.org_role_id)
+    check_grant(session, principal, role_id)
+    check_grant(session, principal, user.org_role_id)
+    _lock_users(session, principal.org_id, user)
     if role_id != builtin.SUPER_ADMIN.id:
         _check_last_admin(session, user, "demoted")
+    caller = _current(session, principal)
+    check_grant(session, caller, role_id)
+    check_grant(session, caller, user.org_role_id)
     user.org_role_id = role_id
     _lower_tokens(session, user, role_id)
     session.flush()
@@ -399,13 +443,30 @@ def delete_user(session: Session, principal: Principal, user_id: str) -> None:
     user = get_user(session, principal.org_id, user_id)
     if user is None:
         raise Missing(f"no user with id {user_id!r}")
-    _check_outranks(session, principal, user.org_role_id)
+    check_grant(session, principal, user.org_role_id)
+    _lock_users(session, principal.org_id, user)
     _check_last_admin(session, user, "removed")
+    check_grant(session, _current(session, principal), user.org_role_id)
     for model in (AccessToken, TeamMember, GroupMember):
         session.execute(delete(model).where(model.user_id == user.id))
     session.delete(user)
     session.flush()
     log.info("user.deleted", org=principal.org_id, user=user_id)
+
+
+# Teams ---------------------------------------------------------------------
+
+
+def bump_team(session: Session, team: Team) -> None:
+    """Add one to a team's version in the database itself, losing no change."""
+    stmt = (
+        update(Team)
+        .where(Team.id == team.id)
+        .values(version=Team.version + 1)
+        .returning(Team.version)
+    )
+    version = session.execute(stmt, execution_options=NO_SYNC).scalar_one()
+    set_committed_value(team, "version", version)
 
 
 # Invitations ---------------------------------------------------------------

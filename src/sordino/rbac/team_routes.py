@@ -42,7 +42,7 @@ def create_team(
 ) -> Body:
     """Create a team with its first apps and members."""
     with translated():
-        team = teams.create(session, principal.org_id, body)
+        team = teams.create(session, principal, body)
     return ok({"team_id": team.id, "team_version": team.version})
 
 
@@ -75,7 +75,7 @@ def get_team(ctx: Reader) -> Body:
 def update_team(body: TeamChange, ctx: Updater) -> Body:
     """Change a team's apps and members."""
     with translated():
-        teams.change(ctx.session, ctx.team, body)
+        teams.change(ctx.session, ctx.principal, ctx.team, body)
     return ok(teams.read(ctx.session, ctx.team))
 
 
@@ -91,7 +91,7 @@ def update_membership(
         remove_team_membership=body.remove_team_membership,
     )
     with translated():
-        teams.change(ctx.session, ctx.team, only)
+        teams.change(ctx.session, ctx.principal, ctx.team, only)
     return ok(teams.read(ctx.session, ctx.team))
 
 
@@ -108,7 +108,7 @@ def update_apps(
         force_app_inclusion=body.force_app_inclusion,
     )
     with translated():
-        teams.change(ctx.session, ctx.team, only)
+        teams.change(ctx.session, ctx.principal, ctx.team, only)
     return ok(teams.read(ctx.session, ctx.team))
 
 
@@ -144,7 +144,7 @@ def list_team_groups(ctx: Lister) -> Body:
 def put_team_groups(body: TeamGroupsUpdate, ctx: Updater) -> Body:
     """Attach groups to a team, or change their team roles."""
     with translated():
-        groups.attach_many(ctx.session, ctx.team, body.group_ids)
+        groups.attach_many(ctx.session, ctx.principal, ctx.team, body.group_ids)
     return ok(omit_response=True)
 
 
@@ -164,7 +164,7 @@ def set_team_group_role(
 ) -> Body:
     """Give a group another role in the team (attaching it if needed)."""
     with translated():
-        groups.attach(ctx.session, ctx.team, groupID, body.team_role)
+        groups.attach(ctx.session, ctx.principal, ctx.team, groupID, body.team_role)
     return ok(omit_response=True)
 
 
@@ -172,7 +172,7 @@ def set_team_group_role(
 def remove_team_group(groupID: str, ctx: Updater) -> Body:  # noqa: N803
     """Detach a group from the team."""
     with translated():
-        groups.detach(ctx.session, ctx.team, groupID)
+        groups.detach(ctx.session, ctx.principal, ctx.team, groupID)
     return ok(omit_response=True)
 
 

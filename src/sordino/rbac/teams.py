@@ -12,6 +12,7 @@ from typing import Any
 import structlog
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from sordino.apps.models import App
 from sordino.common import deep_merge
@@ -29,15 +30,21 @@ from sordino.rbac.schemas import (
     TeamMetadata,
 )
 from sordino.rbac.service import (
+    NO_SYNC,
     Clash,
     Missing,
     RbacError,
+    Refused,
+    bump_team,
+    check_grant,
     get_user,
     get_user_by_email,
     resolve_role,
 )
 
 log = structlog.get_logger()
+# The scope to change a team's apps, needed as well in the team an app leaves.
+MOVE_SCOPE = "team_apps:update"
 
 
 def get_team(session: Session, org_id: str, team_id: str) -> Team | None:
@@ -105,62 +112,82 @@ def read(session: Session, team: Team) -> dict[str, Any]:
     }
 
 
-def check_version(team: Team, version: int | None) -> None:
-    """Refuse a change that names no version or a stale one."""
+def claim(session: Session, team: Team, version: int | None) -> None:
+    """Move the team from ``version`` to the next, or refuse a stale version.
+
+    One compare-and-set in the database: of two changes made at the same
+    version, the second waits for the first and then finds the version gone.
+    Claiming first also makes every later read of the change current.
+    """
     if version is None:
         raise RbacError("the team's current 'version' is required")
-    if version != team.version:
-        raise Clash(
-            f"the team changed since version {version}; it is now at {team.version}"
-        )
+    stmt = (
+        update(Team)
+        .where(Team.id == team.id, Team.version == version)
+        .values(version=Team.version + 1)
+        .returning(Team.version)
+    )
+    claimed = session.execute(stmt, execution_options=NO_SYNC).scalar_one_or_none()
+    if claimed is None:
+        current = session.scalar(select(Team.version).where(Team.id == team.id))
+        if current is None:
+            raise Missing(f"no team with id {team.id!r}")
+        raise Clash(f"the team changed since version {version}; it is now at {current}")
+    set_committed_value(team, "version", claimed)
 
 
-def _bump(session: Session, team: Team) -> None:
-    team.version += 1
-    session.flush()
-
-
-def create(session: Session, org_id: str, body: TeamCreate) -> Team:
+def create(session: Session, principal: Principal, body: TeamCreate) -> Team:
     """Create a team with its first apps and members."""
+    org_id = principal.org_id
     if _by_name(session, org_id, body.name) is not None:
         raise Clash(f"a team named {body.name!r} already exists")
     team = Team(org_id=org_id, name=body.name, version=1, configuration={})
     session.add(team)
     session.flush()
-    _add_apps(session, team, body.applications, force=body.force_app_inclusion)
-    _add_members(session, team, body.team_membership)
+    _add_apps(
+        session, principal, team, body.applications, force=body.force_app_inclusion
+    )
+    _add_members(session, principal, team, body.team_membership)
     session.flush()
     log.info("team.created", org=org_id, team=team.id)
     return team
 
 
-def change(session: Session, team: Team, body: TeamChange) -> Team:
+def change(
+    session: Session, principal: Principal, team: Team, body: TeamChange
+) -> Team:
     """Apply app and member changes to a team at ``body.version``."""
-    check_version(team, body.version)
-    _remove_apps(session, team, body.remove_applications)
-    _add_apps(session, team, body.add_applications, force=body.force_app_inclusion)
-    _remove_members(session, team, body.remove_team_membership)
-    _add_members(session, team, body.add_team_membership)
-    _bump(session, team)
+    claim(session, team, body.version)
+    _remove_apps(session, principal, team, body.remove_applications)
+    _add_apps(
+        session,
+        principal,
+        team,
+        body.add_applications,
+        force=body.force_app_inclusion,
+    )
+    _remove_members(session, principal, team, body.remove_team_membership)
+    _add_members(session, principal, team, body.add_team_membership)
+    session.flush()
     log.info("team.changed", org=team.org_id, team=team.id, version=team.version)
     return team
 
 
 def rename(session: Session, team: Team, body: TeamMetadata) -> Team:
     """Rename a team at ``body.version``."""
-    check_version(team, body.version)
+    claim(session, team, body.version)
     if body.change_name and body.change_name != team.name:
         other = _by_name(session, team.org_id, body.change_name)
         if other is not None and other.id != team.id:
             raise Clash(f"a team named {body.change_name!r} already exists")
         team.name = body.change_name
-    _bump(session, team)
+    session.flush()
     return team
 
 
 def remove(session: Session, team: Team, version: int | None) -> None:
     """Delete a team at ``version``; its apps stay, without a team."""
-    check_version(team, version)
+    claim(session, team, version)
     session.execute(update(App).where(App.team_id == team.id).values(team_id=None))
     for model in (TeamMember, TeamGroup):
         session.execute(delete(model).where(model.team_id == team.id))
@@ -169,12 +196,16 @@ def remove(session: Session, team: Team, version: int | None) -> None:
     log.info("team.deleted", org=team.org_id, team=team.id)
 
 
-def _find_apps(session: Session, org_id: str, app_ids: Sequence[str]) -> list[App]:
+def _find_apps(
+    session: Session, principal: Principal, app_ids: Sequence[str]
+) -> list[App]:
+    """The named apps; one the caller may not see is as missing as one not there."""
     found = {
         app.app_id: app
         for app in session.scalars(
-            select(App).where(App.org_id == org_id, App.app_id.in_(app_ids))
+            select(App).where(App.org_id == principal.org_id, App.app_id.in_(app_ids))
         )
+        if principal.can_see(app)
     }
     missing = sorted(set(app_ids) - set(found))
     if missing:
@@ -182,20 +213,48 @@ def _find_apps(session: Session, org_id: str, app_ids: Sequence[str]) -> list[Ap
     return [found[app_id] for app_id in dict.fromkeys(app_ids)]
 
 
-def _add_apps(session: Session, team: Team, app_ids: list[str], *, force: bool) -> None:
-    apps = _find_apps(session, team.org_id, app_ids)
-    taken = [a.app_id for a in apps if a.team_id not in (None, team.id)]
+def _add_apps(
+    session: Session,
+    principal: Principal,
+    team: Team,
+    app_ids: list[str],
+    *,
+    force: bool,
+) -> None:
+    """Add apps to the team; taking one from another team needs ``force``.
+
+    Taking an app from a team also changes that team, so the caller needs
+    ``team_apps:update`` there too (org-wide, or as its manager), and that
+    team gets a new version.
+    """
+    apps = _find_apps(session, principal, app_ids)
+    taken = [a for a in apps if a.team_id not in (None, team.id)]
     if taken and not force:
         raise Clash(
-            f"apps already in another team: {', '.join(taken)} "
+            f"apps already in another team: {', '.join(a.app_id for a in taken)} "
             "(set force_app_inclusion to move them)"
         )
+    denied = [
+        a.app_id for a in taken if not principal.has(MOVE_SCOPE, team_id=a.team_id)
+    ]
+    if denied:
+        raise Refused(
+            f"moving {', '.join(denied)} out of its team needs {MOVE_SCOPE} there"
+        )
+    losers = {a.team_id for a in taken if a.team_id is not None}
     for app in apps:
         app.team_id = team.id
+    session.flush()
+    for team_id in sorted(losers):
+        loser = get_team(session, team.org_id, team_id)
+        if loser is not None:
+            bump_team(session, loser)
 
 
-def _remove_apps(session: Session, team: Team, app_ids: list[str]) -> None:
-    for app in _find_apps(session, team.org_id, app_ids):
+def _remove_apps(
+    session: Session, principal: Principal, team: Team, app_ids: list[str]
+) -> None:
+    for app in _find_apps(session, principal, app_ids):
         if app.team_id == team.id:
             app.team_id = None
 
@@ -213,27 +272,46 @@ def _user(session: Session, org_id: str, spec: MemberSpec) -> User:
     return user
 
 
-def _add_members(session: Session, team: Team, specs: list[MemberSpec]) -> None:
-    for spec in specs:
-        user = _user(session, team.org_id, spec)
+def _users(session: Session, org_id: str, specs: list[MemberSpec]) -> list[User]:
+    """The users the specs name, each once: naming one twice is refused."""
+    users = [_user(session, org_id, spec) for spec in specs]
+    seen: set[str] = set()
+    for user, spec in zip(users, specs, strict=True):
+        if user.id in seen:
+            raise RbacError(f"user {spec.user_id_v2 or spec.email!r} is named twice")
+        seen.add(user.id)
+    return users
+
+
+def _add_members(
+    session: Session, principal: Principal, team: Team, specs: list[MemberSpec]
+) -> None:
+    """Add members or change their team role; the caller must hold either role."""
+    users = _users(session, team.org_id, specs)
+    for user, spec in zip(users, specs, strict=True):
         role = spec.team_role or builtin.MEMBER.id
         role_id = resolve_role(session, team.org_id, role, team=True)
+        check_grant(session, principal, role_id, team.id)
         member = session.get(TeamMember, (team.id, user.id))
         if member is None:
             session.add(TeamMember(team_id=team.id, user_id=user.id, role_id=role_id))
         else:
+            check_grant(session, principal, member.role_id, team.id)
             member.role_id = role_id
         session.flush()
 
 
-def _remove_members(session: Session, team: Team, specs: list[MemberSpec]) -> None:
-    for spec in specs:
-        user = _user(session, team.org_id, spec)
-        session.execute(
-            delete(TeamMember).where(
-                TeamMember.team_id == team.id, TeamMember.user_id == user.id
-            )
-        )
+def _remove_members(
+    session: Session, principal: Principal, team: Team, specs: list[MemberSpec]
+) -> None:
+    """Remove members; the caller must hold each one's team role."""
+    for user in _users(session, team.org_id, specs):
+        member = session.get(TeamMember, (team.id, user.id))
+        if member is None:
+            continue
+        check_grant(session, principal, member.role_id, team.id)
+        session.delete(member)
+    session.flush()
 
 
 # Configuration -------------------------------------------------------------
@@ -248,10 +326,16 @@ def configuration(team: Team) -> dict[str, Any]:
 def set_configuration(
     session: Session, team: Team, body: TeamConfiguration, *, merge: bool
 ) -> dict[str, Any]:
-    """Replace (PUT) or merge into (PATCH) the team's configuration."""
+    """Replace (PUT) or merge into (PATCH) the team's configuration.
+
+    The version is bumped first: that holds the team's row, so the merge reads
+    the configuration as the previous change left it.
+    """
+    bump_team(session, team)
+    session.refresh(team, ["configuration"])
     given = body.model_dump(exclude_none=True)
     team.configuration = deep_merge(team.configuration, given) if merge else given
-    _bump(session, team)
+    session.flush()
     return configuration(team)
 
 

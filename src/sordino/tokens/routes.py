@@ -11,9 +11,8 @@ from sordino.api.envelope import ok
 from sordino.api.errors import NotFound, ValidationFailed
 from sordino.common import iso
 from sordino.orgs.models import Org
-from sordino.rbac import builtin
-from sordino.rbac.access import Principal, role_scopes
-from sordino.rbac.models import CustomRole, Invitation, User
+from sordino.rbac.access import Principal
+from sordino.rbac.models import Invitation, User
 from sordino.tokens import service
 from sordino.tokens.models import AccessToken
 from sordino.tokens.schemas import TokenCreate
@@ -23,7 +22,6 @@ scopes = APIRouter(tags=["scopes"])
 users = APIRouter(tags=["users"])
 
 Body = dict[str, Any]
-TOKEN_ROLES = (builtin.SUPER_ADMIN, builtin.POWER_USER, builtin.MEMBER, builtin.GUEST)
 
 
 def _token_read(token: AccessToken) -> Body:
@@ -49,7 +47,7 @@ def token_roles(_p: Annotated[Principal, Depends(OrgScope("roles:list"))]) -> Bo
                 "description": f"Grants the scopes of the {role.name} role.",
                 "role_type": "managed",
             }
-            for role in TOKEN_ROLES
+            for role in service.ROLES
         ]
     )
 
@@ -76,19 +74,14 @@ def create_token(
     principal: Annotated[Principal, Depends(OrgScope("tokens:create"))],
 ) -> Body:
     """Issue a token for the caller's user with the given role."""
-    role = builtin.get(body.role_id)
-    custom = None if role else session.get(CustomRole, body.role_id)
-    if role is None and (custom is None or custom.org_id != principal.org_id):
-        raise ValidationFailed(
-            "unknown role", validation_errors=[f"role_id: no role {body.role_id!r}"]
+    try:
+        role_id, granted = service.allowed_role(
+            session, principal.org_id, body.role_id, principal.scopes
         )
-    role_id = role.id if role else body.role_id
-    granted = role_scopes(session, principal.org_id, role_id)
-    if not granted <= principal.scopes and "tokens:delete" not in principal.scopes:
+    except service.RoleError as exc:
         raise ValidationFailed(
-            "a token cannot hold scopes its creator does not have",
-            validation_errors=["role_id: grants more than the caller holds"],
-        )
+            str(exc), validation_errors=[f"role_id: {exc.problem}"]
+        ) from exc
     settings = request.app.state.settings
     issued = service.create(
         session,

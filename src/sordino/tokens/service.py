@@ -16,13 +16,84 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sordino.db import utcnow
+from sordino.rbac import builtin
+from sordino.rbac.access import covers, role_scopes
+from sordino.rbac.models import CustomRole
 from sordino.tokens.models import AccessToken
 
 ALGORITHM = "HS256"
+# The roles Qwiet manages that a token may have, as GET /orgs/{orgID}/roles
+# lists them: the org roles, so that every user can hold a token of its own
+# role. Team roles (Team Manager, custom team roles) only mean something in a
+# team, and a token acts org-wide.
+ROLES = (
+    builtin.SUPER_ADMIN,
+    builtin.POWER_USER,
+    builtin.MEMBER,
+    builtin.GUEST,
+    builtin.COLLABORATOR,
+    builtin.TEAM_DEFINED,
+)
 
 
 class TokenError(Exception):
     """The presented token is not acceptable; the message says why."""
+
+
+class RoleError(ValueError):
+    """A role a token cannot be given; ``problem`` says why, for the role field."""
+
+    def __init__(self, message: str, problem: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
+class UnknownRole(RoleError):
+    """No role of the org has this id or alias."""
+
+
+class TeamRole(RoleError):
+    """The role exists but only as a team role."""
+
+
+class StrongerRole(RoleError):
+    """The role grants scopes that whoever asks for the token does not hold."""
+
+
+def resolve_role(session: Session, org_id: str, value: str) -> str:
+    """The id of the role a token may have: a managed org role or a custom one.
+
+    The reference's ``role_id`` is "a predefined role ID from the List access
+    token roles endpoint or a custom organization role ID".
+    """
+    role = builtin.get(value)
+    if role is not None:
+        if role not in ROLES:
+            raise TeamRole("not a token role", f"{value!r} is a team role")
+        return role.id
+    custom = session.get(CustomRole, value)
+    if custom is None or custom.org_id != org_id:
+        raise UnknownRole("unknown role", f"no role {value!r}")
+    if custom.role_type != "organization":
+        raise TeamRole("not a token role", f"{value!r} is a team role")
+    return custom.id
+
+
+def allowed_role(
+    session: Session, org_id: str, value: str, held: frozenset[str]
+) -> tuple[str, frozenset[str]]:
+    """The role's id and scopes, when someone holding ``held`` may issue it.
+
+    There is no exception: a token never grants a scope its issuer lacks.
+    """
+    role_id = resolve_role(session, org_id, value)
+    granted = role_scopes(session, org_id, role_id)
+    if not all(covers(held, scope) for scope in granted):
+        raise StrongerRole(
+            "a token cannot hold scopes its creator does not have",
+            "grants more than the caller holds",
+        )
+    return role_id, granted
 
 
 @dataclass(frozen=True)
