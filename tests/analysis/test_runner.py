@@ -16,7 +16,7 @@ from sordino.analysis.runner import (
     git_info,
     incomplete,
 )
-from sordino.ingest.bundle import EngineFailure, FindingRecord
+from sordino.ingest.bundle import EngineFailure, FindingRecord, analysis_succeeded
 from tests.analysis.fakes import BuggyEngine, ProcessEngine, python
 from tests.analysis.tree import make_tree
 
@@ -165,11 +165,11 @@ def test_git_info(tmp_path: Path) -> None:
 
 
 def test_incomplete_leaves_out_optional_and_harmless_failures() -> None:
-    def failure(engine: str, reason: str) -> EngineFailure:
-        return EngineFailure(engine=engine, reason=reason)  # type: ignore[arg-type]
+    def failure(engine: str, reason: str, optional: bool = False) -> EngineFailure:
+        return EngineFailure(engine=engine, reason=reason, optional=optional)  # type: ignore[arg-type]
 
     failures = [
-        failure("checkov", "missing"),
+        failure("checkov", "missing", optional=True),
         failure("osv", "no_data"),
         failure("lockfiles", "unsupported"),
         failure("semgrep", "missing"),
@@ -183,3 +183,29 @@ def test_incomplete_leaves_out_optional_and_harmless_failures() -> None:
         ("secrets", "timeout"),
         ("checkov", "crashed"),
     ]
+    # The stored scan agrees: an optional engine's absence leaves it successful.
+    assert analysis_succeeded([failures[0], failures[1], failures[2]])
+    assert not analysis_succeeded([failures[3]])
+
+
+def test_a_missing_optional_engine_leaves_the_scan_successful(tmp_path: Path) -> None:
+    engines = [
+        ProcessEngine("ok", python("pass")),
+        ProcessEngine("extra", python("pass"), installed=False, optional=True),
+    ]
+    bundle = analyze(
+        make_tree(tmp_path, "one"),
+        app="demo",
+        version="1",
+        branch="main",
+        tags={},
+        engines=engines,  # type: ignore[arg-type]
+    )
+    [failure] = bundle.failures
+    assert (failure.engine, failure.reason, failure.optional) == (
+        "extra",
+        "missing",
+        True,
+    )
+    assert analysis_succeeded(bundle.failures)
+    assert incomplete(bundle.failures) == []

@@ -25,7 +25,7 @@ from sordino.analysis.engines import ENGINES, Engine, EngineContext, EngineError
 from sordino.analysis.engines.base import EngineResult
 from sordino.analysis.engines.secrets import mask
 from sordino.analysis.inventory import Inventory, scan
-from sordino.ingest.bundle import NON_FATAL, EngineFailure, FindingRecord, ScanBundle
+from sordino.ingest.bundle import EngineFailure, FindingRecord, ScanBundle
 
 log = structlog.get_logger(__name__)
 
@@ -83,7 +83,10 @@ def _select(
             if engine.optional:
                 message += " (optional: install it to include its checks)"
             failure = EngineFailure(
-                engine=engine.name, reason="missing", message=message
+                engine=engine.name,
+                reason="missing",
+                message=message,
+                optional=engine.optional,
             )
             settled[engine.name] = EngineResult(failure=failure)
             _notify(progress, engine.name, "missing")
@@ -252,23 +255,14 @@ def analyze(
     return bundle
 
 
-def incomplete(
-    failures: Sequence[EngineFailure], engines: Sequence[Engine] | None = None
-) -> list[EngineFailure]:
+def incomplete(failures: Sequence[EngineFailure]) -> list[EngineFailure]:
     """The failures that mean the analysis missed something it should have done.
 
     An engine that crashed or timed out counts, and so does a missing engine
     unless it is optional (used only when installed, as checkov is). A missing
     advisory database or an unsupported tree does not.
     """
-    registered = ENGINES if engines is None else engines
-    optional = {engine.name for engine in registered if engine.optional}
-    return [
-        failure
-        for failure in failures
-        if failure.reason not in NON_FATAL
-        and not (failure.reason == "missing" and failure.engine in optional)
-    ]
+    return [failure for failure in failures if failure.fatal]
 
 
 def git_info(root: Path) -> tuple[str, str] | None:

@@ -126,6 +126,16 @@ class EngineFailure(BaseModel):
     engine: str
     reason: Literal["missing", "crashed", "timeout", "unsupported", "no_data"]
     message: str = ""
+    # An optional engine (checkov) is used only when installed: its absence is
+    # reported but leaves the scan successful.
+    optional: bool = False
+
+    @property
+    def fatal(self) -> bool:
+        """Whether the analysis missed something it should have done."""
+        if self.reason in NON_FATAL:
+            return False
+        return not (self.reason == "missing" and self.optional)
 
 
 NON_FATAL = frozenset({"unsupported", "no_data"})
@@ -133,7 +143,7 @@ NON_FATAL = frozenset({"unsupported", "no_data"})
 
 def analysis_succeeded(failures: list[EngineFailure]) -> bool:
     """Whether every engine ran: a missing advisory database is reported, not fatal."""
-    return not any(failure.reason not in NON_FATAL for failure in failures)
+    return not any(failure.fatal for failure in failures)
 
 
 def _stored_as(limit: int) -> AfterValidator:
