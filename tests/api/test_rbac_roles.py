@@ -152,3 +152,12 @@ def test_a_stored_wildcard_role_is_expanded_everywhere(api: Api) -> None:
     demoted = api.put(f"{users}/{holder.user_id}", json={"org_role": "MEMBER"})
     assert demoted.json() == {"ok": True}
     assert api.delete(f"{users}/{other.user_id}").json() == {"ok": True}
+
+
+def test_super_admin_can_issue_a_token_of_every_org_role(api: Api) -> None:
+    # Nobody may grant a scope they lack, so the top role must hold them all.
+    for role in builtin.ORG_ROLES:
+        response = api.post(
+            "/orgs/{org}/tokens", json={"label": role.name, "role_id": role.id}
+        )
+        assert response.status_code == 200, (role.name, response.json())

@@ -132,6 +132,11 @@ class BuiltinRole:
     description: str = ""
 
 
+# Scopes the reference lists for Collaborator (the CI uploader) but not for
+# Super Admin; Super Admin gets them too, or no one could issue a Collaborator
+# token or give the role, since nobody may grant a scope they lack.
+_RUNS = ("metrics:write", "org_runs:create", "scan_status:update")
+
 SUPER_ADMIN = BuiltinRole(
     "6fc50b34-6705-11eb-b610-435a3f7b9ad3",
     "Super Admin",
@@ -139,6 +144,7 @@ SUPER_ADMIN = BuiltinRole(
     frozenset(
         (*_COMMON, *_KONTRA, *_COLD, *_NOTIFY, *READ_APP, *TRIAGE, *MANAGE_APPS)
         + ADMIN_ONLY
+        + _RUNS
     ),
 )
 POWER_USER = BuiltinRole(
@@ -174,13 +180,11 @@ COLLABORATOR = BuiltinRole(
     ("LEGACY_COLLABORATOR",),
     frozenset(
         (*_COMMON, *_KONTRA, *_NOTIFY, *READ_APP)
+        + _RUNS
         + (
-            "metrics:write",
             "org_inspect_configuration:validate",
             "org_invitations:list",
-            "org_runs:create",
             "org_runs:read",
-            "scan_status:update",
             "seats:claim",
             "seats:list",
             "teams:list",
