@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sordino.rbac import builtin
 from sordino.rbac.models import CustomRole
+from tests.api.shapes import error
 from tests.conftest import Api
 
 ROLES = "/orgs/{org}/rbac/roles"
@@ -161,3 +162,26 @@ def test_super_admin_can_issue_a_token_of_every_org_role(api: Api) -> None:
             "/orgs/{org}/tokens", json={"label": role.name, "role_id": role.id}
         )
         assert response.status_code == 200, (role.name, response.json())
+
+
+def test_a_role_editor_cannot_widen_a_role_past_its_own_scopes(api: Api) -> None:
+    editor_role = api.ok(
+        "POST",
+        ROLES,
+        json={"name": "Role editor", "scopes": ["roles:update", "roles:create"]},
+    )
+    editor = api.as_role(editor_role["id"])
+    widened = {"name": "Role editor", "scopes": ["roles:update", "org:delete"]}
+    path = f"/orgs/{{org}}/rbac/roles/{editor_role['id']}"
+    error(editor.put(path, json=widened), 403, "FORBIDDEN")
+    error(
+        editor.post(ROLES, json={"name": "Big", "scopes": ["org:delete"]}),
+        403,
+        "FORBIDDEN",
+    )
+    # A role within the editor's own scopes is fine; the stored role is unchanged.
+    narrow = editor.post(ROLES, json={"name": "Small", "scopes": ["roles:update"]})
+    assert narrow.status_code == 200, narrow.json()
+    stored = next(r for r in api.ok("GET", ROLES) if r["id"] == editor_role["id"])
+    assert sorted(stored["scopes"]) == ["roles:create", "roles:update"]
+    assert editor.get("/orgs/{org}/apps").status_code == 403

@@ -518,3 +518,18 @@ def test_only_org_roles_can_back_a_token(api: Api) -> None:
     collaborator = api.as_role("LEGACY_COLLABORATOR")
     own = issue(collaborator, role_id="LEGACY_COLLABORATOR")
     assert own["role_id"] == builtin.COLLABORATOR.id
+
+
+def test_tokens_delete_cannot_revoke_a_stronger_users_token(api: Api) -> None:
+    role = api.ok(
+        "POST",
+        "/orgs/{org}/rbac/roles",
+        json={"name": "Revoker", "scopes": ["tokens:create", "tokens:delete"]},
+    )
+    keeper = api.as_role(role["id"])
+    admins = api.ok("POST", TOKENS, json={"label": "admin", "role_id": "SUPER_ADMIN"})
+    refused = keeper.delete(f"/orgs/{{org}}/tokens/{admins['id']}")
+    error(refused, 403, "FORBIDDEN")
+    assert api.ok("GET", TOKENS)  # the admin's tokens still work
+    own = keeper.ok("POST", TOKENS, json={"label": "own", "role_id": role["id"]})
+    assert keeper.delete(f"/orgs/{{org}}/tokens/{own['id']}").status_code == 200

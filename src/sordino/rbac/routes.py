@@ -66,7 +66,7 @@ def create_role(
 ) -> Body:
     """Define a custom role."""
     with translated():
-        role = service.create_role(session, principal.org_id, body)
+        role = service.create_role(session, principal, body)
     return ok(service.custom_read(role))
 
 
@@ -79,7 +79,7 @@ def update_role(
 ) -> Body:
     """Change a custom role."""
     with translated():
-        service.update_role(session, principal.org_id, rbacRoleID, body)
+        service.update_role(session, principal, rbacRoleID, body)
     return ok(omit_response=True)
 
 
@@ -91,7 +91,7 @@ def delete_role(
 ) -> Body:
     """Delete a custom role nothing refers to."""
     with translated():
-        service.delete_role(session, principal.org_id, rbacRoleID)
+        service.delete_role(session, principal, rbacRoleID)
     return ok(omit_response=True)
 
 

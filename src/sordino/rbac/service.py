@@ -128,9 +128,11 @@ def _check_free_name(
         raise Clash(f"a role named {name!r} already exists")
 
 
-def create_role(session: Session, org_id: str, body: RoleCreate) -> CustomRole:
-    """Define a custom role; its scopes must be ones Super Admin holds."""
+def create_role(session: Session, principal: Principal, body: RoleCreate) -> CustomRole:
+    """Define a custom role of listed scopes, none of which the caller lacks."""
+    org_id = principal.org_id
     scopes = _check_known_scopes(body.scopes)
+    _check_held(principal, scopes)
     _check_free_name(session, org_id, body.name)
     role = CustomRole(
         org_id=org_id,
@@ -145,21 +147,35 @@ def create_role(session: Session, org_id: str, body: RoleCreate) -> CustomRole:
     return role
 
 
-def _editable(session: Session, org_id: str, role_id: str) -> CustomRole:
+def _check_held(principal: Principal, scopes: Iterable[str]) -> None:
+    """Refuse a role change that would hand out a scope the caller lacks.
+
+    Scopes are read from roles at each request, so widening a role widens
+    every token of it at once, the caller's own included.
+    """
+    if not principal.has_all(builtin.expand(scopes)):
+        raise Refused("the caller cannot grant or take away scopes it does not hold")
+
+
+def _editable(session: Session, principal: Principal, role_id: str) -> CustomRole:
     if builtin.get(role_id) is not None:
         raise Refused("built-in roles cannot be changed or deleted")
-    role = get_custom_role(session, org_id, role_id)
+    role = get_custom_role(session, principal.org_id, role_id)
     if role is None:
         raise Missing(f"no role with id {role_id!r}")
+    _check_held(principal, role.scopes)
     return role
 
 
 def update_role(
-    session: Session, org_id: str, role_id: str, body: RoleUpdate
+    session: Session, principal: Principal, role_id: str, body: RoleUpdate
 ) -> CustomRole:
-    """Change a custom role's name, description and scopes."""
-    role = _editable(session, org_id, role_id)
-    role.scopes = _check_known_scopes(body.scopes)
+    """Change a custom role's name, description and scopes (within the caller's)."""
+    org_id = principal.org_id
+    role = _editable(session, principal, role_id)
+    scopes = _check_known_scopes(body.scopes)
+    _check_held(principal, scopes)
+    role.scopes = scopes
     if body.name is not None and body.name != role.name:
         _check_free_name(session, org_id, body.name, keep=role.id)
         role.name = body.name
@@ -196,9 +212,10 @@ def role_holders(session: Session, org_id: str, role_id: str) -> list[str]:
     return [name for name, query in checks.items() if session.scalar(query)]
 
 
-def delete_role(session: Session, org_id: str, role_id: str) -> None:
+def delete_role(session: Session, principal: Principal, role_id: str) -> None:
     """Delete a custom role that nothing refers to any more."""
-    role = _editable(session, org_id, role_id)
+    org_id = principal.org_id
+    role = _editable(session, principal, role_id)
     holders = role_holders(session, org_id, role.id)
     if holders:
         raise Clash(f"the role is still held by {', '.join(holders)}")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from sordino.api.deps import AppContext, AppScope, OrgScope, PrincipalDep, SessionDep
 from sordino.api.envelope import ok
-from sordino.api.errors import NotFound, ValidationFailed
+from sordino.api.errors import Forbidden, NotFound, ValidationFailed
 from sordino.common import iso
 from sordino.orgs.models import Org
 from sordino.rbac.access import Principal
@@ -106,7 +106,17 @@ def revoke_token(
     principal: Annotated[Principal, Depends(OrgScope("tokens:delete"))],
 ) -> Body:
     """Revoke a token; it is refused from the next request on."""
-    if not service.revoke(session, principal.org_id, tokenID):
+    try:
+        revoked = service.revoke(
+            session,
+            principal.org_id,
+            tokenID,
+            user_id=principal.user_id,
+            held=principal.scopes,
+        )
+    except service.StrongerRole as exc:
+        raise Forbidden(str(exc)) from exc
+    if not revoked:
         raise NotFound(f"no live token with id {tokenID!r}")
     return ok(omit_response=True)
 

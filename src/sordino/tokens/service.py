@@ -202,10 +202,29 @@ def list_for_org(
     return [t for t in tokens if t.expires_at is None or _aware(t.expires_at) > now]
 
 
-def revoke(session: Session, org_id: str, token_id: str) -> bool:
-    """Revoke a token of the org; False when there is no such live token."""
+def revoke(
+    session: Session,
+    org_id: str,
+    token_id: str,
+    *,
+    user_id: str | None = None,
+    held: frozenset[str] | None = None,
+) -> bool:
+    """Revoke a token of the org; False when there is no such live token.
+
+    With ``held`` (the caller's scopes), another user's token is revoked only
+    when its role is no stronger than the caller: otherwise anyone allowed to
+    revoke tokens could lock the org's admins out. ``user_id`` is the caller.
+    """
     record = session.get(AccessToken, token_id)
     if record is None or record.org_id != org_id or record.revoked_at is not None:
         return False
+    if held is not None and record.user_id != user_id:
+        granted = role_scopes(session, org_id, record.role_id)
+        if not all(covers(held, scope) for scope in granted):
+            raise StrongerRole(
+                "the token's role holds scopes the caller lacks",
+                "tokenID: the token is stronger than the caller",
+            )
     record.revoked_at = utcnow()
     return True
