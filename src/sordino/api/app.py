@@ -11,7 +11,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from huey.consumer import Consumer
 
 from sordino import __version__
-from sordino.api import errors
+from sordino.api import errors, openapi
 from sordino.api.inputs import TextCheck
 from sordino.api.middleware import BodyLimit, RequestId
 from sordino.config import Settings, get_settings
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     for router in ROUTERS:
         api.include_router(router)
     app.include_router(api)
+    openapi.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, bool]:
