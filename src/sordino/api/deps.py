@@ -139,3 +139,34 @@ class AppScope:
                 f"this operation needs the scope {' or '.join(self.scopes)}"
             )
         return AppContext(principal, app, session)
+
+
+class UploadScope:
+    """Requires one of ``scopes`` on the app in the path, org-wide for a new app.
+
+    An upload to an app the caller cannot see needs the scope org-wide too, so
+    a team's member learns nothing of other apps (the upload then answers 404).
+    """
+
+    level = "app"
+
+    def __init__(self, *scopes: str, param: str = "appID") -> None:
+        self.scopes = scopes
+        self.param = param
+
+    def __call__(
+        self, request: Request, principal: PrincipalDep, session: SessionDep
+    ) -> Principal:
+        _check_org(request, principal)
+        app = session.scalar(
+            select(App).where(
+                App.org_id == principal.org_id,
+                App.app_id == request.path_params[self.param],
+            )
+        )
+        team_id = app.team_id if app is not None and principal.can_see(app) else None
+        if not any(principal.has(s, team_id=team_id) for s in self.scopes):
+            raise Forbidden(
+                f"this operation needs the scope {' or '.join(self.scopes)}"
+            )
+        return principal

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from sordino.api.deps import OrgScope, SessionDep
+from sordino.api.deps import SessionDep, UploadScope
 from sordino.api.envelope import ok
 from sordino.api.errors import NotFound, ValidationFailed
 from sordino.common import APP_ID_PATTERN, text_problem
@@ -18,7 +18,7 @@ from sordino.scans import serialize, uploads
 from sordino.scans.models import Scan, ScanTag
 
 router = APIRouter(tags=["scans"])
-Uploader = Annotated[Principal, Depends(OrgScope("uploads:write"))]
+Uploader = Annotated[Principal, Depends(UploadScope("uploads:write"))]
 UPLOAD_PATH = re.compile(
     r"/(apps|compounds/named)/[^/]+/scans(/sarif|/cyclonedx|/source)?$"
 )
