@@ -104,7 +104,11 @@ UPLOAD_BODIES: dict[str, tuple[str, dict[str, Document]]] = {
     ),
     "/scans/source": (
         "A tar archive of the source tree, optionally gzipped.",
-        {"application/gzip": ARCHIVE_BODY, "application/x-tar": ARCHIVE_BODY},
+        {
+            "application/gzip": ARCHIVE_BODY,
+            "application/x-tar": ARCHIVE_BODY,
+            "application/octet-stream": ARCHIVE_BODY,
+        },
     ),
 }
 
