@@ -83,3 +83,45 @@ def test_upload_elsewhere_needs_the_scope_org_wide(member: Member) -> None:
         assert response.status_code == 403, app_id
         assert "uploads:write" in response.json()["message"]
     assert _upload(member.owner, "brand-new").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        SHOP + "/scans",
+        SHOP + "/branches",
+        SHOP + "/scans/streamlined",
+        SHOP + "/sca/packages",
+        "/orgs/{org}/compounds/byname/shop/shallow",
+    ],
+)
+def test_team_role_reads_the_compound_of_its_member(member: Member, path: str) -> None:
+    assert member.api.get(f"/orgs/{{org}}/apps/{GO}/scans").status_code == 200
+    response = member.api.get(path)
+    assert response.status_code == 200, response.text
+
+
+def test_compound_scans_are_those_of_members_in_scope(member: Member) -> None:
+    scans = member.api.ok("GET", SHOP + "/scans")["scans"]
+    assert {scan["app"] for scan in scans} == {GO}
+    scan = member.api.ok("GET", SHOP + f"/scans/{scans[0]['id']}")
+    assert scan["app"] == GO
+    shop_id = member.owner.ok("GET", "/orgs/{org}/compounds")["compounds"][0]["id"]
+    full = member.api.ok("GET", f"/orgs/{{org}}/compounds/full/{shop_id}")
+    assert [app["id"] for app in full["apps"].values()] == [GO]
+
+
+def test_compound_delete_needs_the_scope_on_every_member(member: Member) -> None:
+    shop_id = member.owner.ok("GET", "/orgs/{org}/compounds")["compounds"][0]["id"]
+    response = member.api.request("DELETE", f"/orgs/{{org}}/compounds/{shop_id}")
+    assert response.status_code == 403
+
+
+def test_can_delete_follows_the_delete_scope(member: Member, api: Api) -> None:
+    def flags(caller: Api) -> set[bool]:
+        (shop,) = caller.ok("GET", "/orgs/{org}/compounds")["compounds"]
+        return {app["can_delete"] for app in shop["apps"].values()}
+
+    assert flags(member.api) == {False}  # TEAM_MEMBER lacks project:delete
+    assert flags(api.as_role("MEMBER", email="m@example.test")) == {False}
+    assert flags(api) == {True}

@@ -28,7 +28,8 @@ class CompoundOrAppScope:
     """Requires ``scopes`` on the compound named in the path, else on the app.
 
     A compound passes with the scope org-wide or through the team of one of its
-    member apps; a name that is no compound falls back to ``AppScope``.
+    member apps, and is narrowed to the members where the caller holds it; a
+    name that is no compound falls back to ``AppScope``.
     """
 
     level = "app"
@@ -48,16 +49,12 @@ class CompoundOrAppScope:
         except compounds.CompoundNotFound:
             ctx = AppScope(*self.scopes, param=self.param)(request, principal, session)
             return ctx.app
-        teams = [app.team_id for app in compound.members]
-        if not any(
-            principal.has(scope, team_id=team)
-            for scope in self.scopes
-            for team in [None, *teams]
-        ):
+        narrowed = compounds.narrow(compound, principal, self.scopes)
+        if not narrowed.members:
             raise Forbidden(
                 f"this operation needs the scope {' or '.join(self.scopes)}"
             )
-        return compound
+        return narrowed
 
 
 @router.post("/orgs/{orgID}/apps/{compoundName}/scans/check", tags=["scans"])

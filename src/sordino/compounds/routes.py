@@ -10,13 +10,14 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from sordino.api.deps import OrgScope, SessionDep
+from sordino.api.deps import OrgScope, PrincipalDep, SessionDep
 from sordino.api.envelope import ok, paged
 from sordino.api.errors import Forbidden, NotFound, ValidationFailed
 from sordino.common import APP_ID_PATTERN
 from sordino.compounds import findings as cf
 from sordino.compounds import query as cq
 from sordino.compounds import service
+from sordino.compounds.deps import CompoundScope, SomeMemberScope
 from sordino.compounds.polyglot import PolyglotError, ingest_polyglot
 from sordino.compounds.schemas import CompoundUpdate
 from sordino.findings import query as fq
@@ -31,13 +32,17 @@ router = APIRouter()
 reports = APIRouter(tags=["sarif"])
 Body = dict[str, Any]
 T = TypeVar("T")
+READ = "project:read"
 NAMED = "/orgs/{orgID}/compounds/named/{compoundName}"
-Archiver = Annotated[Principal, Depends(OrgScope("project:archive"))]
-ScanReader = Annotated[Principal, Depends(OrgScope("scans:read"))]
-ProjectReader = Annotated[Principal, Depends(OrgScope("project:read"))]
-Deleter = Annotated[Principal, Depends(OrgScope("project:delete"))]
-FindingsReader = Annotated[Principal, Depends(OrgScope("findings:list"))]
 View = service.CompoundView
+# Each names the compound narrowed to the members where the caller holds the scope.
+Archived = Annotated[View, Depends(CompoundScope("project:archive"))]
+Scans = Annotated[View, Depends(CompoundScope("scans:read"))]
+ScansAny = Annotated[View, Depends(CompoundScope("scans:read", archived_param=True))]
+ById = "compoundID"
+Project = Annotated[View, Depends(CompoundScope("project:read", param=ById))]
+Deleted = Annotated[View, Depends(CompoundScope(service.DELETE_SCOPE, param=ById))]
+Findings = Annotated[View, Depends(CompoundScope("findings:list"))]
 
 
 def _call(action: Callable[[], T]) -> T:
@@ -45,7 +50,7 @@ def _call(action: Callable[[], T]) -> T:
         return action()
     except service.CompoundNotFound as exc:
         raise NotFound(str(exc)) from exc
-    except service.PartialView as exc:
+    except (service.PartialView, service.MissingScope) as exc:
         raise Forbidden(str(exc)) from exc
     except fq.QueryError as exc:
         raise ValidationFailed(
@@ -58,30 +63,9 @@ def _archived(request: Request) -> bool:
     return _call(lambda: fq.flag(request.query_params.multi_items(), "archived"))
 
 
-def _named(
-    request: Request,
-    session: SessionDep,
-    principal: Principal,
-    *,
-    archived: bool = True,
-) -> View:
-    name = request.path_params["compoundName"]
-    return _call(
-        lambda: service.get_by_name(session, principal, name, archived=archived)
-    )
-
-
-def _by_id(request: Request, session: SessionDep, principal: Principal) -> View:
-    compound_id = request.path_params["compoundID"]
-    return _call(lambda: service.get(session, principal, compound_id))
-
-
 @router.patch(NAMED, tags=["compounds"])
-def archive(
-    body: CompoundUpdate, request: Request, session: SessionDep, principal: Archiver
-) -> Body:
+def archive(body: CompoundUpdate, view: Archived) -> Body:
     """Archive (hide from listings) or unarchive a compound."""
-    view = _named(request, session, principal)
     compound = _call(lambda: service.require_whole(view))
     compound.is_archived = body.is_archived
     return ok(omit_response=True)
@@ -89,9 +73,8 @@ def archive(
 
 @router.get(NAMED + "/scans/streamlined", tags=["compounds", "scans"])
 def streamlined(
-    request: Request,
     session: SessionDep,
-    principal: ScanReader,
+    compound: Scans,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     branch: str | None = None,
     upto: Annotated[int | None, Query(ge=0)] = None,
@@ -103,7 +86,6 @@ def streamlined(
     reference names no scope here; scans:read guards it like the other scan
     reads, since only the listed operations may accept any token.
     """
-    compound = _named(request, session, principal)
     return ok(
         service.streamlined(session, compound, limit=limit, branch=branch, upto=upto)
     )
@@ -112,33 +94,28 @@ def streamlined(
 @router.get(NAMED + "/scans/{scanID}", tags=["compounds", "scans"])
 def get_scan(
     scanID: str,  # noqa: N803 (the reference's path parameter name)
-    request: Request,
     session: SessionDep,
-    principal: ScanReader,
+    compound: ScansAny,
 ) -> Body:
     """One member scan of the compound."""
-    compound = _named(request, session, principal, archived=_archived(request))
     return ok(_call(lambda: service.scan(session, compound, scanID)))
 
 
 @router.get(NAMED + "/branches", tags=["compounds"])
-def branches(request: Request, session: SessionDep, principal: ScanReader) -> Body:
+def branches(session: SessionDep, compound: ScansAny) -> Body:
     """Branches the compound was scanned on."""
-    compound = _named(request, session, principal, archived=_archived(request))
     return ok({"branches": service.branches(session, compound)})
 
 
 @router.get(NAMED + "/scans", tags=["compounds", "scans"])
 def list_scans(
-    request: Request,
     session: SessionDep,
-    principal: ScanReader,
+    compound: ScansAny,
     status: Annotated[str | None, Query(pattern=scans_service.STATUS_PATTERN)] = None,
     branch: str | None = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> Body:
     """The compound's member scans, newest first."""
-    compound = _named(request, session, principal, archived=_archived(request))
     found = service.scans(session, compound, status=status, branch=branch, limit=limit)
     return ok({"scans": found})
 
@@ -213,9 +190,8 @@ def list_compounds(
 
 @router.get("/orgs/{orgID}/compounds/shallow/{compoundID}", tags=["compounds"])
 @router.get("/orgs/{orgID}/compounds/byid/{compoundID}/shallow", tags=["compounds"])
-def shallow(request: Request, session: SessionDep, principal: ProjectReader) -> Body:
+def shallow(session: SessionDep, compound: Project) -> Body:
     """Id, name and member app ids of a compound."""
-    compound = _by_id(request, session, principal)
     return ok(service.shallow(session, compound))
 
 
@@ -223,33 +199,30 @@ def shallow(request: Request, session: SessionDep, principal: ProjectReader) -> 
 def shallow_by_name(
     compoundName: str,  # noqa: N803
     session: SessionDep,
-    principal: ProjectReader,
+    principal: Annotated[Principal, Depends(SomeMemberScope(READ))],
 ) -> Body:
     """A compound by name; an app of that id answers when no compound has it."""
-    return ok(_call(lambda: service.shallow_by_name(session, principal, compoundName)))
+    return ok(
+        _call(lambda: service.shallow_by_name(session, principal, compoundName, READ))
+    )
 
 
 @router.get("/orgs/{orgID}/compounds/full/{compoundID}", tags=["compounds"])
-def full(request: Request, session: SessionDep, principal: ProjectReader) -> Body:
+def full(session: SessionDep, principal: PrincipalDep, compound: Project) -> Body:
     """A compound with every member app in full."""
-    compound = _by_id(request, session, principal)
-    return ok(service.full(session, compound))
+    return ok(service.full(session, principal, compound))
 
 
 @router.delete("/orgs/{orgID}/compounds/{compoundID}", tags=["compounds"])
-def delete(request: Request, session: SessionDep, principal: Deleter) -> Body:
+def delete(session: SessionDep, compound: Deleted) -> Body:
     """Delete a compound together with its member apps."""
-    compound = _by_id(request, session, principal)
     _call(lambda: service.delete(session, compound))
     return ok(omit_response=True)
 
 
 @router.get(NAMED + "/findings", deprecated=True, tags=["findings"])
-def list_findings_v1(
-    request: Request, session: SessionDep, principal: FindingsReader
-) -> Body:
+def list_findings_v1(request: Request, session: SessionDep, compound: Findings) -> Body:
     """Deprecated: findings of a polyglot scan with the app listing's parameters."""
-    compound = _named(request, session, principal)
     query = _call(lambda: fq.parse(request.query_params.multi_items()))
     body = _call(lambda: cf.list_findings_v1(session, compound, query))
     if query.only_counts:
@@ -265,15 +238,12 @@ V2_DESCRIPTION = (cq.__doc__ or "").strip()
     description=V2_DESCRIPTION,
     tags=["findings"],
 )
-def list_findings(
-    request: Request, session: SessionDep, principal: FindingsReader
-) -> Body:
+def list_findings(request: Request, session: SessionDep, compound: Findings) -> Body:
     """Findings of one polyglot scan of the compound (by default the latest).
 
     Selection precedence, the ``finding_tag`` operators and the ``value_counts``
     form are described in ``sordino.compounds.query``.
     """
-    compound = _named(request, session, principal)
     query = _call(lambda: cq.parse(request.query_params.multi_items()))
     body = _call(lambda: cf.list_findings(session, compound, query))
     return paged(request, body, page=query.page, has_more=body["has_more"])
@@ -283,7 +253,7 @@ def list_findings(
 def sarif_report(
     request: Request,
     session: SessionDep,
-    principal: FindingsReader,
+    compound: Findings,
     part: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     """A polyglot scan (by default the latest) as SARIF 2.1.0, one run per member.
@@ -291,7 +261,6 @@ def sarif_report(
     Like an app scan's export, a large one comes in several parts (files):
     ``X-Sarif-Parts`` says how many, ``part`` picks one.
     """
-    compound = _named(request, session, principal)
     query = _call(lambda: cq.parse(request.query_params.multi_items()))
     polyglot = _call(lambda: cf.select_polyglot(session, compound, query))
     rows = cf.member_scans(session, compound, polyglot, cf.platforms_of(query))

@@ -31,11 +31,14 @@ from sordino.scans.models import Scan
 __all__ = [
     "CompoundNotFound",
     "CompoundView",
+    "MissingScope",
     "PartialView",
     "get",
     "get_by_name",
     "ingest_polyglot",
 ]
+# The scope the compound delete route needs, which each member's can_delete tells.
+DELETE_SCOPE = "project:delete"
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -44,7 +47,11 @@ class CompoundNotFound(LookupError):
 
 
 class PartialView(PermissionError):
-    """The change would touch member apps the caller cannot see."""
+    """The change would touch member apps the caller cannot see (or act on)."""
+
+
+class MissingScope(PermissionError):
+    """The caller holds the scope on none of the compound's visible members."""
 
 
 @dataclass(frozen=True)
@@ -129,10 +136,26 @@ def get_by_name(
     return _check(session, principal, found, f"named {name!r}")
 
 
+def narrow(
+    view: CompoundView, principal: Principal, scopes: Sequence[str]
+) -> CompoundView:
+    """The view's members on which the caller holds one of ``scopes``.
+
+    A scope counts org-wide or through the member app's team; the view stays
+    complete only when every member is kept.
+    """
+    kept = tuple(
+        app
+        for app in view.members
+        if any(principal.has(scope, team_id=app.team_id) for scope in scopes)
+    )
+    return CompoundView(view.compound, kept, view.complete and kept == view.members)
+
+
 def require_whole(view: CompoundView) -> Compound:
     """The compound, for a change that affects every member app."""
     if not view.complete:
-        raise PartialView(f"compound {view.name!r} has member apps you cannot see")
+        raise PartialView(f"compound {view.name!r} has member apps you cannot act on")
     return view.compound
 
 
@@ -147,20 +170,34 @@ def shallow(session: Session, compound: CompoundView | Compound) -> dict[str, An
     return {"id": view.id, "name": view.name, "apps": ids}
 
 
-def shallow_by_name(session: Session, principal: Principal, name: str) -> Any:
-    """The shallow compound ``name``, else one built from the app of that id."""
+def shallow_by_name(
+    session: Session, principal: Principal, name: str, scope: str
+) -> Any:
+    """The shallow compound ``name``, else one built from the app of that id.
+
+    Only members on which the caller holds ``scope`` are listed; none at all
+    raises ``MissingScope``.
+    """
     try:
-        return shallow(session, get_by_name(session, principal, name))
+        view = get_by_name(session, principal, name)
     except CompoundNotFound:
         app = apps.get_by_app_id(session, principal.org_id, name)
         if app is None or not principal.can_see(app):
             raise
-    if app.compound_id:
-        return shallow(session, get(session, principal, app.compound_id))
-    return {"id": app.app_id, "name": app.name, "apps": [app.app_id]}
+        if not app.compound_id:
+            if not principal.has(scope, team_id=app.team_id):
+                raise MissingScope(f"this operation needs the scope {scope}") from None
+            return {"id": app.app_id, "name": app.name, "apps": [app.app_id]}
+        view = get(session, principal, app.compound_id)
+    narrowed = narrow(view, principal, [scope])
+    if not narrowed.members:
+        raise MissingScope(f"this operation needs the scope {scope}")
+    return shallow(session, narrowed)
 
 
-def _member(session: Session, app: App, compound: Compound) -> dict[str, Any]:
+def _member(
+    session: Session, principal: Principal, app: App, compound: Compound
+) -> dict[str, Any]:
     durations = [
         (scan.completed_at - scan.started_at).total_seconds() * 1000
         for scan in session.scalars(
@@ -171,7 +208,7 @@ def _member(session: Session, app: App, compound: Compound) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": app.app_id,
         "name": app.name,
-        "can_delete": True,
+        "can_delete": principal.has(DELETE_SCOPE, team_id=app.team_id),
         "is_subscription_active": True,
         "configuration": {
             "analysis_configuration": apps.configuration(app)["analysis_configuration"]
@@ -184,14 +221,15 @@ def _member(session: Session, app: App, compound: Compound) -> dict[str, Any]:
     return body
 
 
-def full(session: Session, view: CompoundView) -> dict[str, Any]:
+def full(session: Session, principal: Principal, view: CompoundView) -> dict[str, Any]:
     """Id, name and every visible member app keyed by its numeric id."""
     return {
         "id": view.id,
         "name": view.name,
         "is_archived": view.compound.is_archived,
         "apps": {
-            str(app.pk): _member(session, app, view.compound) for app in view.members
+            str(app.pk): _member(session, principal, app, view.compound)
+            for app in view.members
         },
     }
 
@@ -219,7 +257,7 @@ def list_compounds(
     found = [view for view in views if view.members]
     start = (page - 1) * per_page
     chosen = found[start : start + per_page]
-    return [full(session, v) for v in chosen], len(found) > start + per_page
+    return [full(session, principal, v) for v in chosen], len(found) > start + per_page
 
 
 def delete(session: Session, view: CompoundView) -> None:

@@ -18,6 +18,8 @@ from sordino.apps.models import App
 from sordino.compounds import findings as compound_findings
 from sordino.compounds import query as compound_query
 from sordino.compounds import service as compounds
+from sordino.compounds.deps import CompoundScope
+from sordino.compounds.service import CompoundView
 from sordino.findings.query import QueryError
 from sordino.rbac.access import Principal
 from sordino.sca import info, packages, sbom
@@ -77,11 +79,9 @@ def list_app_packages(request: Request, ctx: ScaRead) -> Body:
 def list_compound_packages(
     request: Request,
     session: SessionDep,
-    principal: Annotated[Principal, Depends(OrgScope("sca:read"))],
+    compound: Annotated[CompoundView, Depends(CompoundScope("sca:read"))],
 ) -> Body:
     """Packages of one polyglot scan of the compound (by default the latest)."""
-    name = request.path_params["compoundName"]
-    compound = _call(lambda: compounds.get_by_name(session, principal, name))
     params = request.query_params.multi_items()
     query = _call(lambda: packages.parse(params))
     selection = _call(
