@@ -64,6 +64,13 @@ def test_duplicate_team_name_conflicts(api: Api) -> None:
     assert api.post(TEAMS, json={"name": "ateam"}).status_code == 409
 
 
+def test_duplicate_non_ascii_team_name_conflicts(api: Api) -> None:
+    # Found by the fuzz test: SQLite's lower() leaves "Å" alone, so the
+    # duplicate check missed it and the unique constraint answered a 500.
+    api.ok("POST", TEAMS, json={"name": "Åteam"})
+    assert api.post(TEAMS, json={"name": "Åteam"}).status_code == 409
+
+
 def test_every_change_needs_the_current_version(api: Api) -> None:
     team = _team(api)
     path = f"{TEAMS}/{team['team_id']}/metadata"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -54,9 +54,10 @@ def get_team(session: Session, org_id: str, team_id: str) -> Team | None:
 
 
 def _by_name(session: Session, org_id: str, name: str) -> Team | None:
-    return session.scalars(
-        select(Team).where(Team.org_id == org_id, func.lower(Team.name) == name.lower())
-    ).first()
+    # SQLite's lower() folds only ASCII: without the exact match a non-ASCII
+    # name ("Åb") escapes the check and hits the unique constraint as a 500.
+    same = or_(Team.name == name, func.lower(Team.name) == name.lower())
+    return session.scalars(select(Team).where(Team.org_id == org_id, same)).first()
 
 
 def list_teams(
