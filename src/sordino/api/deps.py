@@ -79,11 +79,20 @@ def authenticate(request: Request, session: SessionDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(authenticate)]
 
 
-def _check_org(request: Request, principal: Principal) -> str:
+def check_org(request: Request, principal: Principal) -> str:
+    """The caller's org, when the path names it; another org is a 404."""
     org_id = request.path_params.get("orgID")
     if org_id is not None and org_id != principal.org_id:
         raise NotFound("no such organization")
     return principal.org_id
+
+
+def require_any(
+    principal: Principal, scopes: tuple[str, ...], *, team_id: str | None = None
+) -> None:
+    """Refuse (403) a caller holding none of ``scopes``, org-wide or in ``team_id``."""
+    if scopes and not any(principal.has(s, team_id=team_id) for s in scopes):
+        raise Forbidden(f"this operation needs the scope {' or '.join(scopes)}")
 
 
 class OrgScope:
@@ -93,11 +102,8 @@ class OrgScope:
         self.scopes = scopes
 
     def __call__(self, request: Request, principal: PrincipalDep) -> Principal:
-        _check_org(request, principal)
-        if self.scopes and not any(principal.has(s) for s in self.scopes):
-            raise Forbidden(
-                f"this operation needs the scope {' or '.join(self.scopes)}"
-            )
+        check_org(request, principal)
+        require_any(principal, self.scopes)
         return principal
 
 
@@ -130,14 +136,9 @@ class AppScope:
     def __call__(
         self, request: Request, principal: PrincipalDep, session: SessionDep
     ) -> AppContext:
-        _check_org(request, principal)
+        check_org(request, principal)
         app = find_app(session, principal, request.path_params[self.param])
-        if self.scopes and not any(
-            principal.has(s, team_id=app.team_id) for s in self.scopes
-        ):
-            raise Forbidden(
-                f"this operation needs the scope {' or '.join(self.scopes)}"
-            )
+        require_any(principal, self.scopes, team_id=app.team_id)
         return AppContext(principal, app, session)
 
 
@@ -157,7 +158,7 @@ class UploadScope:
     def __call__(
         self, request: Request, principal: PrincipalDep, session: SessionDep
     ) -> Principal:
-        _check_org(request, principal)
+        check_org(request, principal)
         app = session.scalar(
             select(App).where(
                 App.org_id == principal.org_id,
@@ -165,8 +166,5 @@ class UploadScope:
             )
         )
         team_id = app.team_id if app is not None and principal.can_see(app) else None
-        if not any(principal.has(s, team_id=team_id) for s in self.scopes):
-            raise Forbidden(
-                f"this operation needs the scope {' or '.join(self.scopes)}"
-            )
+        require_any(principal, self.scopes, team_id=team_id)
         return principal

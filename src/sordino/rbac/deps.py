@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from sordino.api.deps import PrincipalDep, SessionDep
-from sordino.api.errors import Forbidden, NotFound
+from sordino.api.deps import PrincipalDep, SessionDep, check_org, require_any
+from sordino.api.errors import NotFound
 from sordino.rbac.access import Principal
 from sordino.rbac.models import Team
 from sordino.rbac.teams import get_team
@@ -39,17 +39,10 @@ class TeamScope:
     def __call__(
         self, request: Request, principal: PrincipalDep, session: SessionDep
     ) -> TeamContext:
-        org_id = request.path_params.get("orgID")
-        if org_id is not None and org_id != principal.org_id:
-            raise NotFound("no such organization")
+        check_org(request, principal)
         team_id = request.path_params[self.param]
         team = get_team(session, principal.org_id, team_id)
         if team is None:
             raise NotFound(f"no team with id {team_id!r}")
-        if self.scopes and not any(
-            principal.has(scope, team_id=team.id) for scope in self.scopes
-        ):
-            raise Forbidden(
-                f"this operation needs the scope {' or '.join(self.scopes)}"
-            )
+        require_any(principal, self.scopes, team_id=team.id)
         return TeamContext(principal, team, session)
