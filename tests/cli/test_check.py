@@ -71,6 +71,19 @@ def test_findings_past_num_findings_are_counted(local: Any, tmp_path: Path) -> N
     assert "gate: ... and 2 more" in result.output
 
 
+def test_a_feature_branch_is_compared_with_the_default_branch(local: Any) -> None:
+    db, org_id = local
+    add_scan(db, org_id, [sqli(), weak_hash()], branch="main")  # the default now
+    feature = add_scan(db, org_id, [sqli(), sqli(line=40)], branch="feature")
+
+    result = runner.invoke(cli, ["check", "--app", "shop", "--branch", "feature"])
+
+    assert result.exit_code == 1, result.output
+    assert f"scan {feature['scan']} against scan" in result.output
+    lines = [line for line in result.output.splitlines() if "no-new-critical:" in line]
+    assert len(lines) == 1, result.output  # only the new one, not the one main has
+
+
 def test_no_new_critical_passes(local: Any) -> None:
     db, org_id = local
     add_scan(db, org_id, [sqli()])
@@ -97,9 +110,17 @@ def test_config_file_rules_and_branches(local: Any, tmp_path: Path) -> None:
     assert failing.exit_code == 1, failing.output
     assert "no-high" in failing.output
 
+    # The branch's first scan has nothing before it: every finding is new.
     no_previous = runner.invoke(cli, [*args, "--base", "feature"])
-    assert no_previous.exit_code == 2
-    assert "source" in no_previous.output
+    assert no_previous.exit_code == 1, no_previous.output
+    assert "no earlier scan to compare with" in no_previous.output
+    unknown = runner.invoke(cli, [*args, "--base", "nowhere"])
+    assert unknown.exit_code == 2
+    assert "source" in unknown.output
+
+    # Without a base, a feature branch is compared with the default branch.
+    default_base = runner.invoke(cli, ["check", "--app", "shop", "--branch", "feature"])
+    assert "against scan" in default_base.output, default_base.output
 
     add_scan(db, org_id, [sqli(), xss()], branch="feature")
     passing = runner.invoke(cli, [*args, "--base", "feature"])

@@ -111,12 +111,15 @@ def pick_source(
     chosen: ScanSelector | None,
     target: PolyglotScan,
 ) -> PolyglotScan | None:
-    """The reference polyglot scan; by default the previous one of the branch."""
+    """The reference polyglot scan, chosen as ``service.pick_source`` does."""
+    base = _default_branch(compound)
+    if chosen is None and base and target.branch and target.branch != base:
+        chosen = ScanSelector(branch=base)
     if chosen is None:
         return _latest(session, compound, branch=target.branch, before=target.id)
     same_branch = chosen.branch is not None and chosen.branch == target.branch
     found = _by_selector(session, compound, chosen, target.id if same_branch else None)
-    if found is None:
+    if found is None and not same_branch:
         raise CheckError("no polyglot scan matches the check's source")
     return found
 

@@ -75,12 +75,21 @@ def pick_target(session: Session, app: App, chosen: ScanSelector | None) -> Scan
 def pick_source(
     session: Session, app: App, chosen: ScanSelector | None, target: Scan
 ) -> Scan | None:
-    """The reference scan; by default the previous scan of the target's branch."""
+    """The reference scan, or None when the target is the branch's first scan.
+
+    By default a scan of another branch is compared with the latest scan of
+    the app's default branch (what it would merge into), and a scan of the
+    default branch with the one before it. A source on the target's own
+    branch means the scan before the target; there may be none yet.
+    """
+    base = app.default_branch
+    if chosen is None and base and target.branch and target.branch != base:
+        chosen = ScanSelector(branch=base)
     if chosen is None:
         return scans.latest(session, app, branch=target.branch, before=target.id)
     same_branch = chosen.branch is not None and chosen.branch == target.branch
     scan = _by_selector(session, app, chosen, target.id if same_branch else None)
-    if scan is None:
+    if scan is None and not same_branch:
         raise CheckError("no scan matches the check's source")
     return scan
 
