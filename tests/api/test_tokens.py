@@ -533,3 +533,10 @@ def test_tokens_delete_cannot_revoke_a_stronger_users_token(api: Api) -> None:
     assert api.ok("GET", TOKENS)  # the admin's tokens still work
     own = keeper.ok("POST", TOKENS, json={"label": "own", "role_id": role["id"]})
     assert keeper.delete(f"/orgs/{{org}}/tokens/{own['id']}").status_code == 200
+
+
+def test_an_unknown_token_type_filter_is_400(api: Api) -> None:
+    body = error(
+        api.get(TOKENS, params={"token_type": "bogus"}), 400, "VALIDATION_FAILED"
+    )
+    assert any("token_type" in problem for problem in body["validation_errors"])

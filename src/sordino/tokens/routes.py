@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 
@@ -57,7 +57,7 @@ def list_tokens(
     session: SessionDep,
     principal: Annotated[Principal, Depends(OrgScope("tokens:list"))],
     show_expired: bool = False,
-    token_type: str | None = None,
+    token_type: Literal["access", "integration"] | None = None,
 ) -> Body:
     """The org's live tokens (without their values)."""
     found = service.list_for_org(
