@@ -218,6 +218,7 @@ def test_serve_passes_its_options_to_uvicorn(
         "proxy_headers": True,
         "forwarded_allow_ips": "*",
         "log_level": "warning",
+        "timeout_keep_alive": 75,
     }
     assert len(calls) == 1
     assert {key: calls[0].get(key) for key in expected} == expected

@@ -92,6 +92,10 @@ def init(
 
 
 WORKER_STARTUP_SECONDS = 120
+# Longer than the idle timeout of the load balancers sordino sits behind (60 s
+# is common): a backend that closes an idle connection first races the
+# balancer's next request on it, which the client sees as a dropped request.
+KEEP_ALIVE_SECONDS = 75
 
 
 @app.command()
@@ -122,6 +126,7 @@ def serve(
         # the supervisor's ping; on a busy small machine that takes longer than
         # uvicorn's 5 s, and the workers were killed and respawned forever.
         timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 
