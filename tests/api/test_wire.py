@@ -398,3 +398,17 @@ def test_a_form_encoded_body_is_told_to_send_json(api: Api) -> None:
     assert "Content-Type: application/json" in body["validation_errors"][0]
     assert "application/x-www-form-urlencoded" in body["validation_errors"][0]
     assert api.ok("GET", "/orgs/{org}/apps") == []
+
+
+def test_validation_errors_name_the_parameter_not_its_source(api: Api) -> None:
+    bad_json = api.put(
+        "/orgs/{org}/apps",
+        content=b'[{"id": "a"},]',
+        headers={"Content-Type": "application/json"},
+    )
+    body = error(bad_json, 400, "VALIDATION_FAILED")
+    assert body["validation_errors"] == ["body: not valid JSON at character 13"]
+    bad_query = api.get("/orgs/{org}/tokens", params={"show_expired": "maybe"})
+    problems = error(bad_query, 400, "VALIDATION_FAILED")["validation_errors"]
+    assert problems
+    assert problems[0].startswith("show_expired: "), problems

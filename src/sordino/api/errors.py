@@ -115,8 +115,19 @@ def error_response(
     )
 
 
+# Where FastAPI found a value; the parameter's own name says enough.
+_SOURCES = ("body", "query", "path", "header", "cookie")
+
+
 def _describe(error: dict[str, Any]) -> str:
-    where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+    loc = tuple(error.get("loc", ()))
+    if error.get("type") == "json_invalid":
+        # loc is ("body", <character offset>), not a field.
+        offset = loc[1] if len(loc) > 1 else 0
+        return f"body: not valid JSON at character {offset}"
+    if loc and loc[0] in _SOURCES:
+        loc = loc[1:]
+    where = ".".join(map(str, loc))
     return f"{where or 'body'}: {error.get('msg', 'invalid')}"
 
 
