@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sordino.api.errors import Forbidden, NotFound, Unauthorized
+from sordino.apps import service as apps
 from sordino.apps.models import App
 from sordino.config import Settings
 from sordino.db import Database
@@ -118,9 +118,7 @@ class AppContext:
 
 def find_app(session: Session, principal: Principal, app_id: str) -> App:
     """The org's app ``app_id`` if the caller may see it, else 404."""
-    app = session.scalar(
-        select(App).where(App.org_id == principal.org_id, App.app_id == app_id)
-    )
+    app = apps.get_by_app_id(session, principal.org_id, app_id)
     if app is None or not principal.can_see(app):
         raise NotFound(f"no app with id {app_id!r}")
     return app
@@ -159,11 +157,8 @@ class UploadScope:
         self, request: Request, principal: PrincipalDep, session: SessionDep
     ) -> Principal:
         check_org(request, principal)
-        app = session.scalar(
-            select(App).where(
-                App.org_id == principal.org_id,
-                App.app_id == request.path_params[self.param],
-            )
+        app = apps.get_by_app_id(
+            session, principal.org_id, request.path_params[self.param]
         )
         team_id = app.team_id if app is not None and principal.can_see(app) else None
         require_any(principal, self.scopes, team_id=team_id)
