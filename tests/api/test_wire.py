@@ -412,3 +412,10 @@ def test_validation_errors_name_the_parameter_not_its_source(api: Api) -> None:
     problems = error(bad_query, 400, "VALIDATION_FAILED")["validation_errors"]
     assert problems
     assert problems[0].startswith("show_expired: "), problems
+
+
+def test_an_unlabelled_json_body_gets_no_content_type_hint(api: Api) -> None:
+    # FastAPI reads an unlabelled body as JSON: a wrong type is the only problem.
+    response = api.put("/orgs/{org}/apps", content=b'{"id": "x"}', headers={})
+    body = error(response, 400, "VALIDATION_FAILED")
+    assert not any("Content-Type" in p for p in body["validation_errors"]), body

@@ -140,9 +140,10 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [_describe(e) for e in exc.errors()]
     if _body_not_json(request, exc):
-        # FastAPI reads a body as JSON only when it is labelled so; anything
-        # else (curl -d sends a form) fails validation with a puzzling message.
-        content_type = request.headers.get("content-type", "") or "none"
+        # FastAPI reads a body as JSON only when it is labelled so (or not
+        # labelled at all); anything else (curl -d sends a form) fails
+        # validation with a puzzling message.
+        content_type = request.headers["content-type"]
         problems.insert(
             0,
             f"body: send JSON with Content-Type: application/json (got {content_type})",
@@ -156,8 +157,13 @@ def _body_not_json(request: Request, exc: RequestValidationError) -> bool:
     sent = request.headers.get("content-length", "0") not in ("", "0")
     if not sent and "transfer-encoding" not in request.headers:
         return False  # no body at all: "Field required" says it
-    content_type = request.headers.get("content-type", "").split(";")[0].strip()
-    return content_type != "application/json" and not content_type.endswith("+json")
+    return not reads_as_json(request)
+
+
+def reads_as_json(request: Request) -> bool:
+    """Whether FastAPI reads the body as JSON: labelled so, or not labelled."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return not kind or kind == "application/json" or kind.endswith("+json")
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:

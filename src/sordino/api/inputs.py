@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 
 from fastapi import Request
 
-from sordino.api.errors import ValidationFailed
+from sordino.api.errors import ValidationFailed, reads_as_json
 from sordino.common import find_text, text_problem
 
 
@@ -30,7 +30,9 @@ class TextCheck:
         problems = _parameter_problems(
             [*request.path_params.items(), *request.query_params.multi_items()]
         )
-        if not self.is_upload(request.method, request.url.path) and _is_json(request):
+        if not self.is_upload(request.method, request.url.path) and reads_as_json(
+            request
+        ):
             problems += _body_problems(await request.body())
         if problems:
             raise ValidationFailed(
@@ -46,12 +48,6 @@ def _parameter_problems(params: Iterable[tuple[str, object]]) -> list[str]:
         if problem and name not in problems:
             problems[name] = f"{_printable(name)}: {problem}"
     return list(problems.values())
-
-
-def _is_json(request: Request) -> bool:
-    """Whether FastAPI would read the body as JSON (as it does without a type)."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    return not kind or kind == "application/json" or kind.endswith("+json")
 
 
 def _body_problems(body: bytes) -> list[str]:
