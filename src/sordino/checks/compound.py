@@ -19,7 +19,12 @@ from sqlalchemy.orm import Session
 from sordino.apps.models import App
 from sordino.checks.models import CheckResult
 from sordino.checks.schemas import CheckConfig, ScanSelector
-from sordino.checks.service import CheckError, candidates_of, evaluate
+from sordino.checks.service import (
+    CheckError,
+    candidates_of,
+    default_source,
+    evaluate,
+)
 from sordino.compounds import service as compounds
 from sordino.compounds.findings import member_scans
 from sordino.compounds.models import Compound, PolyglotScan
@@ -112,9 +117,7 @@ def pick_source(
     target: PolyglotScan,
 ) -> PolyglotScan | None:
     """The reference polyglot scan, chosen as ``service.pick_source`` does."""
-    base = _default_branch(compound)
-    if chosen is None and base and target.branch and target.branch != base:
-        chosen = ScanSelector(branch=base)
+    chosen = default_source(chosen, _default_branch(compound), target.branch)
     if chosen is None:
         return _latest(session, compound, branch=target.branch, before=target.id)
     same_branch = chosen.branch is not None and chosen.branch == target.branch

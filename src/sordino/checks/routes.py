@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from sordino.api.deps import AppScope, OrgScope, PrincipalDep, SessionDep
+from sordino.api.deps import AppScope, OrgScope, PrincipalDep, SessionDep, check_org
 from sordino.api.envelope import ok
 from sordino.api.errors import Forbidden, NotFound, ValidationFailed
 from sordino.apps.models import App
@@ -42,7 +42,7 @@ class CompoundOrAppScope:
         self, request: Request, principal: PrincipalDep, session: SessionDep
     ) -> CompoundView | App:
         """The compound (or app) the path names, once the caller's scope is checked."""
-        OrgScope()(request, principal)
+        check_org(request, principal)
         name = request.path_params[self.param]
         try:
             compound = compounds.get_by_name(session, principal, name)

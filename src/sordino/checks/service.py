@@ -72,6 +72,15 @@ def pick_target(session: Session, app: App, chosen: ScanSelector | None) -> Scan
     return scan
 
 
+def default_source(
+    chosen: ScanSelector | None, base: str | None, branch: str
+) -> ScanSelector | None:
+    """The source asked for, else the default branch for a scan of another one."""
+    if chosen is None and base and branch and branch != base:
+        return ScanSelector(branch=base)
+    return chosen
+
+
 def pick_source(
     session: Session, app: App, chosen: ScanSelector | None, target: Scan
 ) -> Scan | None:
@@ -82,9 +91,7 @@ def pick_source(
     default branch with the one before it. A source on the target's own
     branch means the scan before the target; there may be none yet.
     """
-    base = app.default_branch
-    if chosen is None and base and target.branch and target.branch != base:
-        chosen = ScanSelector(branch=base)
+    chosen = default_source(chosen, app.default_branch, target.branch)
     if chosen is None:
         return scans.latest(session, app, branch=target.branch, before=target.id)
     same_branch = chosen.branch is not None and chosen.branch == target.branch

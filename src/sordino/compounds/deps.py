@@ -6,7 +6,7 @@ a dependency instance's ``__call__`` and cannot resolve string annotations.
 
 from fastapi import Request
 
-from sordino.api.deps import OrgScope, PrincipalDep, SessionDep
+from sordino.api.deps import PrincipalDep, SessionDep, check_org
 from sordino.api.errors import Forbidden, NotFound, ValidationFailed
 from sordino.compounds import service
 from sordino.compounds.service import CompoundView
@@ -39,7 +39,7 @@ class SomeMemberScope:
 
     def __call__(self, request: Request, principal: PrincipalDep) -> Principal:
         """The caller, once it holds the scope somewhere."""
-        OrgScope()(request, principal)
+        check_org(request, principal)
         may_hold(principal, self.scopes)
         return principal
 
@@ -65,7 +65,7 @@ class CompoundScope:
         self, request: Request, principal: PrincipalDep, session: SessionDep
     ) -> CompoundView:
         """The narrowed compound, once the caller's scope is checked."""
-        OrgScope()(request, principal)
+        check_org(request, principal)
         may_hold(principal, self.scopes)
         key = request.path_params[self.param]
         try:
