@@ -108,8 +108,7 @@ def analyze(
         if target is None:
             raise typer.BadParameter("--remote needs --server (or SORDINO_SERVER)")
         scan = analyze_remotely(target, path, app, version, branch, tags)
-        _report([scan], failures_of(scan))
-        _exit_when_incomplete(failures_of(scan))
+        _exit_if(_report([scan], failures_of(scan)))
         return
     try:
         with _Progress() as progress:
@@ -128,20 +127,20 @@ def analyze(
         raise typer.Exit(2) from exc
     if _as_compound(bundle, compound):
         stored = store_compound(bundle, target)
-        _report(stored["member_scans"], bundle.failures)
+        incomplete = _report(stored["member_scans"], bundle.failures)
         _print_compound(stored)
-        _exit_when_incomplete(bundle.failures)
+        _exit_if(incomplete)
         return
     if not bundle.stats.get("files"):
         err.print(f"[yellow]warning:[/] no source files found under {path}")
     stored = _store(bundle, target)
     scan = _read_scan(stored["scan"], target)
-    _report([scan], failures_of(scan))
+    incomplete = _report([scan], failures_of(scan))
     console.print(
         f"scan {scan['id']} of app {scan['app']}: {stored['findings']} findings "
         f"({stored['new']} new, {stored['regressions']} regressions)"
     )
-    _exit_when_incomplete(failures_of(scan))
+    _exit_if(incomplete)
 
 
 def failures_of(scan: dict[str, Any]) -> list[EngineFailure]:
@@ -149,19 +148,19 @@ def failures_of(scan: dict[str, Any]) -> list[EngineFailure]:
     return [EngineFailure.model_validate(f) for f in scan.get("failures", [])]
 
 
-def _report(scans: list[dict[str, Any]], failures: list[EngineFailure]) -> None:
-    """Print the summary of the stored scans and of the engines' failures."""
-    from sordino.analysis.runner import incomplete
+def _report(scans: list[dict[str, Any]], failures: list[EngineFailure]) -> bool:
+    """Print the stored scans' summary and the failures; True when incomplete.
 
-    types = summary.from_scans(scans)
-    summary.print_summary(console, err, types, failures, incomplete(failures))
+    Incomplete: an engine crashed, timed out or, unless optional, is missing.
+    """
+    fatal = [failure for failure in failures if failure.fatal]
+    summary.print_summary(console, err, summary.from_scans(scans), failures, fatal)
+    return bool(fatal)
 
 
-def _exit_when_incomplete(failures: list[EngineFailure]) -> None:
-    """Exit 1 when an engine crashed, timed out or a required one is missing."""
-    from sordino.analysis.runner import incomplete
-
-    if incomplete(failures):
+def _exit_if(incomplete: bool) -> None:
+    """Exit 1 (the scan is stored) when the analysis was incomplete."""
+    if incomplete:
         raise typer.Exit(1)
 
 
